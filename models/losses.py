@@ -1,0 +1,45 @@
+"""Pure loss maths for style transfer: Gram matrices, style, content and total-variation losses.
+
+Every function takes ``N×C×H×W`` float tensors and returns a scalar (or batched) tensor.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def gram(features: torch.Tensor) -> torch.Tensor:
+    """Gram matrix ``G = F·Fᵀ / (C·H·W)`` of ``N×C×H×W`` features, shape ``N×C×C``."""
+    n, c, h, w = features.shape
+    flat = features.reshape(n, c, h * w)
+    return torch.bmm(flat, flat.transpose(1, 2)) / (c * h * w)
+
+
+def style_loss(
+    features: dict[str, torch.Tensor],
+    target_grams: dict[str, torch.Tensor],
+    layer_weights: dict[str, float] | None = None,
+) -> torch.Tensor:
+    """Sum over layers of ``weight · mean((gram(F) − G_target)²)``.
+
+    ``target_grams[l]`` is ``C×C`` (one style, broadcast over the batch) or ``N×C×C``.
+    """
+    total = features[next(iter(target_grams))].new_zeros(())
+    for layer, target in target_grams.items():
+        g = gram(features[layer])
+        weight = 1.0 if layer_weights is None else layer_weights[layer]
+        total = total + weight * F.mse_loss(g, target.expand_as(g))
+    return total
+
+
+def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference of two feature maps of equal shape."""
+    return F.mse_loss(features, target)
+
+
+def tv_loss(image: torch.Tensor) -> torch.Tensor:
+    """Anisotropic total variation (mean absolute difference of neighbours) of ``N×C×H×W`` images."""
+    dx = (image[..., :, 1:] - image[..., :, :-1]).abs().mean()
+    dy = (image[..., 1:, :] - image[..., :-1, :]).abs().mean()
+    return dx + dy

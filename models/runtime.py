@@ -1,0 +1,142 @@
+"""The deployment runtime: a :class:`Stylizer` turns ``H×W×3 uint8 RGB`` frames into stylized ones.
+
+The network is compiled with TorchScript (scripted, frozen) for the chosen device and
+dtype and cached on disk, keyed by the weights' hash, the torch version, device and dtype,
+so a second start loads the compiled module instead of compiling again. Nothing else in
+stylecam needs to know how the network was compiled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from models.color import blend, preserve_color
+from models.device import inference_dtype, resolve_device
+from models.errors import UserError
+from models.registry import load_style, resolve
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("STYLECAM_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "stylecam"
+    )
+    return Path(base) / "torchscript"
+
+
+def _cache_key(weights: Path, device: torch.device, dtype: torch.dtype) -> str:
+    h = hashlib.sha256(weights.read_bytes())
+    h.update(f"{torch.__version__}|{device.type}|{dtype}".encode())
+    return h.hexdigest()[:32]
+
+
+def compile_module(net: torch.nn.Module, device: torch.device, dtype: torch.dtype) -> torch.jit.ScriptModule:
+    """Script and freeze an eval-mode network on ``device`` in ``dtype``."""
+    net = net.to(device=device, dtype=dtype).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        scripted = torch.jit.script(net)
+        return torch.jit.freeze(scripted)
+
+
+def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dtype: torch.dtype):
+    """The compiled network from the disk cache, compiling and caching it on a miss.
+
+    Returns ``(module, seconds, from_cache)``.
+    """
+    t0 = time.perf_counter()
+    path = cache_dir() / f"{_cache_key(weights, device, dtype)}.pt"
+    if path.is_file():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                module = torch.jit.load(str(path), map_location=device)
+            return module, time.perf_counter() - t0, True
+        except RuntimeError:
+            path.unlink(missing_ok=True)  # a stale or broken cache entry: rebuild it
+    module = compile_module(net, device, dtype)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            module.save(str(tmp))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs start-up time
+    return module, time.perf_counter() - t0, False
+
+
+class Stylizer:
+    """Stylize ``H×W×3 uint8 RGB`` frames with one style.
+
+    ``model_size``: the short side (px) the network runs at; ``None`` runs at the frame's
+    size. The output always has the input's size. ``strength`` blends with the input;
+    ``preserve_color`` keeps the input's chroma (luminance-only transfer).
+    """
+
+    def __init__(
+        self,
+        style: str | Path,
+        device: str = "auto",
+        model_size: int | None = None,
+        strength: float = 1.0,
+        preserve_colors: bool = False,
+        compiled: bool = True,
+    ) -> None:
+        if model_size is not None and not 16 <= model_size <= 4096:
+            raise UserError(f"model size must be between 16 and 4096 px, got {model_size}")
+        if not 0.0 <= strength <= 1.0:
+            raise UserError(f"strength must be between 0 and 1, got {strength}")
+        self.device = resolve_device(device)
+        self.dtype = inference_dtype(self.device)
+        self.weights = resolve(style)
+        net, self.meta = load_style(self.weights)
+        self.config = net.config
+        self.compiled = compiled
+        if compiled:
+            self.net, self.load_seconds, self.from_cache = load_compiled(self.weights, net, self.device, self.dtype)
+        else:
+            self.net, self.load_seconds, self.from_cache = net.to(self.device, self.dtype), 0.0, False
+        self.model_size = model_size
+        self.strength = strength
+        self.preserve_colors = preserve_colors
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name") or self.weights.stem)
+
+    def stylize_tensor(self, x: torch.Tensor) -> torch.Tensor:
+        """``N×3×H×W`` float RGB [0, 1] (any device/dtype) → the same shape, stylized, float32 on the device."""
+        x = x.to(self.device, self.dtype)
+        h, w = x.shape[-2:]
+        inp = x
+        if self.model_size is not None and min(h, w) != self.model_size:
+            scale = self.model_size / min(h, w)
+            size = (max(8, round(h * scale)), max(8, round(w * scale)))
+            inp = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=scale < 1)
+        with torch.inference_mode():
+            y = self.net(inp)
+            if y.shape[-2:] != (h, w):
+                y = F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False).clamp_(0, 1)
+            y, x = y.float(), x.float()
+            if self.preserve_colors:
+                y = preserve_color(y, x)
+            return blend(y, x, self.strength)
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        """``H×W×3 uint8 RGB`` → ``H×W×3 uint8 RGB`` of the same size, C-contiguous."""
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise ValueError(f"expected an H×W×3 uint8 RGB frame, got {frame.shape} {frame.dtype}")
+        with torch.inference_mode():
+            x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.device).permute(2, 0, 1).unsqueeze(0)
+            y = self.stylize_tensor(x.to(self.dtype).div_(255.0))
+            out = y[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0)
+            return np.ascontiguousarray(out.cpu().numpy())

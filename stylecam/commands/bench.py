@@ -1,0 +1,115 @@
+"""``stylecam bench``: inference speed per frame. A benchmark that prints numbers, not a test."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from models.errors import UserError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure stylization speed")
+    p.add_argument("--size", default="640x480", help="frame size WxH (default: 640x480)")
+    p.add_argument("--style", help="style name or path (default: the default style)")
+    p.add_argument("--tier", choices=("fast", "quality"), help="an untrained network of this tier instead of a style")
+    p.add_argument("--model-size", type=int, help="short side the network runs at (default: the frame's)")
+    p.add_argument("--frames", type=int, default=30)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--baseline", action="store_true",
+                   help="also time a Johnson et al. (2016) sized network in plain eager PyTorch, in the same run")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"size must look like 640x480, got {text!r}") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise UserError(f"size {text} out of range (16..8192 per side)")
+    return w, h
+
+
+def time_frames(fn, frame, frames: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        fn(frame)
+    times = []
+    for _ in range(frames):
+        t0 = time.perf_counter()
+        fn(frame)
+        times.append((time.perf_counter() - t0) * 1000.0)
+    return times
+
+
+def summarize(label: str, times: list[float], params: int, gmac: float, extra: dict) -> dict:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    median = statistics.median(ordered)
+    return {"label": label, "median_ms": round(median, 2), "p95_ms": round(p95, 2),
+            "fps": round(1000.0 / median, 2), "params": params, "gflops": round(2 * gmac, 2), **extra}
+
+
+def run(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    import torch
+
+    from models.registry import default_style_name, save_style
+    from models.runtime import Stylizer
+    from models.transformer import TIERS, TransformerNet, conv_macs, count_parameters
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    w, h = parse_size(args.size)
+    if args.frames < 1:
+        raise UserError("--frames must be at least 1")
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.tier:
+            style = save_style(TransformerNet(TIERS[args.tier]), {"name": f"untrained-{args.tier}"},
+                               Path(tmp) / f"{args.tier}.safetensors")
+        else:
+            style = args.style or default_style_name()
+        stylizer = Stylizer(style, device=args.device, model_size=args.model_size)
+    net_h, net_w = h, w
+    if args.model_size:
+        scale = args.model_size / min(h, w)
+        net_h, net_w = round(h * scale), round(w * scale)
+    probe = TransformerNet(stylizer.config)
+    common = {"device": str(stylizer.device), "dtype": str(stylizer.dtype).replace("torch.", ""),
+              "threads": torch.get_num_threads(), "size": f"{w}x{h}", "net_size": f"{net_w}x{net_h}"}
+    results = [summarize(
+        f"{stylizer.name} (TorchScript)", time_frames(stylizer, frame, args.frames, args.warmup),
+        count_parameters(probe), conv_macs(probe, net_h, net_w) / 1e9,
+        {**common, "config": stylizer.config.to_dict(), "compile_or_load_s": round(stylizer.load_seconds, 3),
+         "from_cache": stylizer.from_cache})]
+    if args.baseline:
+        johnson = TransformerNet(TIERS["quality"]).eval().to(stylizer.device)
+        x = torch.from_numpy(frame).permute(2, 0, 1).unsqueeze(0).float().div(255).to(stylizer.device)
+
+        def eager(_frame):
+            with torch.inference_mode():
+                return johnson(x).cpu()
+
+        results.append(summarize("Johnson et al. 2016 size, eager PyTorch fp32",
+                                 time_frames(eager, frame, args.frames, args.warmup),
+                                 count_parameters(johnson), conv_macs(johnson, h, w) / 1e9,
+                                 {**common, "dtype": "float32", "net_size": f"{w}x{h}"}))
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    for r in results:
+        print(f"{r['label']}: {r['size']} (network at {r['net_size']}) on {r['device']} {r['dtype']}, "
+              f"{r['threads']} threads")
+        print(f"  median {r['median_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  {r['fps']:.1f} fps  "
+              f"params {r['params']:,}  {r['gflops']:.2f} GFLOPs/frame")
+    return 0

@@ -1,0 +1,99 @@
+"""``stylecam train``: a new style from a painting, trained by the project's own code."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from models.errors import UserError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a new style from a painting")
+    p.add_argument("--style", required=True, help="the painting (an image file)")
+    p.add_argument("--data", required=True, nargs="+", help="folders (or files) of training photos")
+    p.add_argument("--name", required=True, help="the new style's name")
+    p.add_argument("--tier", choices=("fast", "quality"), default="fast", help="network size (default: fast)")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float, help="training time budget in minutes (default: 30)")
+    budget.add_argument("--steps", type=int, help="number of training steps")
+    p.add_argument("--size", type=int, default=128, help="training crop size in px (default: 128)")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--style-weight", type=float, default=10.0)
+    p.add_argument("--content-weight", type=float, default=0.01)
+    p.add_argument("--tv-weight", type=float, default=0.0)
+    p.add_argument("--style-scale", type=int, default=256, help="the painting's short side in px (default: 256)")
+    p.add_argument("--init-from", help="start from an existing style's weights (same tier)")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint of --name")
+    p.add_argument("--out", help="weights file to write (default: the user style folder)")
+    p.add_argument("--run-dir", help="checkpoint and preview folder (default: beside the user styles)")
+    p.add_argument("--artist", default="")
+    p.add_argument("--title", default="")
+    p.add_argument("--year", default="")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
+    p.add_argument("--checkpoint-minutes", type=float, default=2.0)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from models.device import resolve_device
+    from models.images import read_rgb
+    from models.registry import user_style_dir
+    from models.training import TrainConfig, train
+    from stylecam.progress import Progress
+    from stylecam.samples import sample_photo
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    for folder in args.data:
+        if not Path(folder).exists():
+            raise UserError(f"training data not found: {folder}")
+    read_rgb(args.style)  # a clear error now rather than after loading the photos
+    minutes = args.minutes if args.minutes is not None or args.steps is not None else 30.0
+    cfg = TrainConfig(
+        style=args.style, data=list(args.data), name=args.name, tier=args.tier, steps=args.steps, minutes=minutes,
+        size=args.size, batch=args.batch, lr=args.lr, style_weight=args.style_weight,
+        content_weight=args.content_weight, tv_weight=args.tv_weight, style_short=args.style_scale,
+        checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from,
+    )
+    out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.safetensors"
+    run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / args.name
+    meta = {
+        "name": args.name, "artist": args.artist, "title": args.title, "year": args.year, "tier": args.tier,
+        "value_range": "RGB float [0, 1] in and out",
+        "command": "stylecam " + shlex.join(args.argv),
+    }
+    progress = Progress(f"train {args.name}", quiet=args.quiet)
+
+    def on_step(r) -> None:
+        rate = r.step / max(r.elapsed, 1e-9)
+        fractions, etas = [], []
+        if r.total_steps:
+            fractions.append(r.step / r.total_steps)
+            etas.append((r.total_steps - r.step) / max(rate, 1e-9))
+        if r.budget_seconds:
+            fractions.append(r.elapsed / r.budget_seconds)
+            etas.append(r.budget_seconds - r.elapsed)
+        fraction = max(fractions) if fractions else None
+        text = f"step {r.step} style {r.style:.4g} content {r.content:.4g} {rate:.2f} steps/s lr {r.lr:.2g}"
+        progress.update(fraction, text, min(etas) if etas else None)
+
+    try:
+        path = train(cfg, run_dir, out, meta, resume=args.resume, on_step=on_step,
+                     preview_image=sample_photo(), device=resolve_device(args.device))
+    except KeyboardInterrupt:
+        progress.close()
+        print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    progress.close()
+    print(f"wrote {path} (style {args.name!r}; preview in {run_dir})")
+    return 0

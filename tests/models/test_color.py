@@ -1,0 +1,31 @@
+import pytest
+import torch
+
+from models.color import blend, preserve_color, rgb_to_ycbcr, ycbcr_to_rgb
+
+
+def test_ycbcr_round_trip_and_grey_has_no_chroma():
+    x = torch.rand(2, 3, 5, 7)
+    torch.testing.assert_close(ycbcr_to_rgb(rgb_to_ycbcr(x)), x, atol=1e-5, rtol=1e-5)
+    grey = torch.full((1, 3, 2, 2), 0.4)
+    ycc = rgb_to_ycbcr(grey)
+    torch.testing.assert_close(ycc[:, 0], torch.full((1, 2, 2), 0.4))
+    assert ycc[:, 1:].abs().max() < 1e-6
+
+
+def test_preserve_color_takes_luma_from_stylized_and_chroma_from_original():
+    # In gamut: the stylized picture is a darker, less saturated version, so the result needs no clipping.
+    original = torch.rand(1, 3, 6, 6) * 0.5 + 0.25
+    stylized = original.flip(-1) * 0.8 + 0.05
+    out = rgb_to_ycbcr(preserve_color(stylized, original))
+    torch.testing.assert_close(out[:, 0], rgb_to_ycbcr(stylized)[:, 0], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(out[:, 1:], rgb_to_ycbcr(original)[:, 1:], atol=1e-5, rtol=1e-5)
+
+
+def test_blend_endpoints_and_exception():
+    a, b = torch.zeros(1, 3, 2, 2), torch.ones(1, 3, 2, 2)
+    torch.testing.assert_close(blend(b, a, 0.0), a)
+    torch.testing.assert_close(blend(b, a, 1.0), b)
+    torch.testing.assert_close(blend(b, a, 0.25), torch.full_like(a, 0.25))
+    with pytest.raises(ValueError):
+        blend(b, a, 1.5)

@@ -1,0 +1,116 @@
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from models.registry import StyleError, list_styles, load_style, save_style, user_style_dir
+from models.transformer import NetConfig, TransformerNet
+from tests.conftest import TINY, make_style
+
+
+def test_save_load_round_trip_keeps_weights_and_metadata(tmp_path):
+    torch.manual_seed(3)
+    net = TransformerNet(TINY)
+    path = save_style(net, {"name": "x", "artist": "A", "command": "stylecam train ..."}, tmp_path / "x.safetensors")
+    loaded, meta = load_style(path)
+    assert meta["artist"] == "A" and NetConfig.from_dict(meta["config"]) == TINY
+    for key, value in net.state_dict().items():
+        torch.testing.assert_close(loaded.state_dict()[key], value)
+    assert not loaded.training
+
+
+def test_registry_by_name_and_by_path():
+    path = make_style(user_style_dir() / "mine.safetensors")
+    assert any(s.name == "mine" and not s.shipped for s in list_styles())
+    by_name, _ = load_style("mine")
+    by_path, _ = load_style(str(path))
+    for key, value in by_name.state_dict().items():
+        torch.testing.assert_close(by_path.state_dict()[key], value)
+
+
+def test_shipped_styles_listed_and_loadable():
+    shipped = [s for s in list_styles() if s.shipped]
+    assert len(shipped) >= 2
+    for info in shipped:
+        net, meta = load_style(info.name)
+        assert meta["style_sha256"] and meta["command"].startswith("stylecam train")
+        assert info.path.stat().st_size < 5 * 1024 * 1024
+
+
+def test_unknown_name_exception():
+    with pytest.raises(StyleError, match="unknown style"):
+        load_style("no-such-style")
+
+
+def test_missing_file_exception(tmp_path):
+    with pytest.raises(StyleError, match="not found"):
+        load_style(tmp_path / "absent.safetensors")
+
+
+def test_random_bytes_exception(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x00\x01garbage" * 100)
+    with pytest.raises(StyleError):
+        load_style(bad)
+
+
+def test_pickle_payload_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    evil = tmp_path / "evil.safetensors"
+    evil.write_bytes(pickle.dumps(Payload()))
+    with pytest.raises(StyleError):
+        load_style(evil)
+    torch_file = tmp_path / "evil.pt"
+    torch.save({"x": Payload()}, torch_file)
+    with pytest.raises(StyleError):
+        load_style(torch_file)
+    assert not marker.exists()
+
+
+def _tampered(tmp_path, mutate_state=None, mutate_meta=None):
+    path = make_style(tmp_path / "t.safetensors")
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        meta = json.loads(f.metadata()["stylecam"])
+        state = {k: f.get_tensor(k) for k in f.keys()}
+    if mutate_state:
+        mutate_state(state)
+    if mutate_meta:
+        mutate_meta(meta)
+    save_file(state, str(path), metadata={"stylecam": json.dumps(meta)})
+    return path
+
+
+def test_wrong_shapes_exception(tmp_path):
+    def shrink(state):
+        key = next(k for k in state if k.endswith("weight") and state[k].ndim == 4)
+        state[key] = state[key][:1].clone()
+
+    with pytest.raises(StyleError, match="do not match"):
+        load_style(_tampered(tmp_path, mutate_state=shrink))
+
+
+def test_nan_weights_exception(tmp_path):
+    def poison(state):
+        key = next(iter(state))
+        state[key] = torch.full_like(state[key], float("nan"))
+
+    with pytest.raises(StyleError, match="finite"):
+        load_style(_tampered(tmp_path, mutate_state=poison))
+
+
+def test_absurd_config_refused_before_allocation(tmp_path):
+    def huge(meta):
+        meta["config"] = {**meta["config"], "channels": [1024, 1024, 1024], "n_res": 32}
+
+    with pytest.raises(StyleError, match="parameters"):
+        load_style(_tampered(tmp_path, mutate_meta=huge))

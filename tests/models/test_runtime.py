@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+import torch
+
+from models.errors import UserError
+from models.registry import load_style
+from models.runtime import Stylizer, compile_module
+
+
+def test_torchscript_matches_eager(tiny_style):
+    net, _ = load_style(tiny_style)
+    scripted = compile_module(net, torch.device("cpu"), torch.float32)
+    x = torch.rand(1, 3, 29, 41)
+    with torch.no_grad():
+        torch.testing.assert_close(scripted(x), net(x), rtol=1e-5, atol=1e-5)
+
+
+def test_compiled_network_is_cached_on_disk(tiny_style):
+    first = Stylizer(tiny_style, device="cpu")
+    second = Stylizer(tiny_style, device="cpu")
+    assert not first.from_cache and second.from_cache
+    frame = np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(first(frame), second(frame))
+
+
+def test_stylizer_uint8_in_out_same_size(tiny_style, photo):
+    out = Stylizer(tiny_style, device="cpu")(photo)
+    assert out.shape == photo.shape and out.dtype == np.uint8 and out.flags["C_CONTIGUOUS"]
+    assert not np.array_equal(out, photo)
+
+
+def test_stylizer_matches_eager_network(tiny_style, photo):
+    net, _ = load_style(tiny_style)
+    x = torch.from_numpy(photo).permute(2, 0, 1).unsqueeze(0).float() / 255
+    with torch.no_grad():
+        expected = (net(x)[0].permute(1, 2, 0) * 255).round().numpy()
+    got = Stylizer(tiny_style, device="cpu")(photo).astype(np.float32)
+    assert np.abs(got - expected).max() <= 1
+
+
+def test_model_size_runs_smaller_but_returns_frame_size(tiny_style, photo):
+    out = Stylizer(tiny_style, device="cpu", model_size=24)(photo)
+    assert out.shape == photo.shape
+
+
+def test_strength_zero_returns_the_photo(tiny_style, photo):
+    out = Stylizer(tiny_style, device="cpu", strength=0.0)(photo)
+    assert np.abs(out.astype(int) - photo).max() <= 1
+
+
+def test_bad_arguments_exception(tiny_style):
+    with pytest.raises(UserError):
+        Stylizer(tiny_style, device="cpu", strength=2.0)
+    with pytest.raises(UserError):
+        Stylizer(tiny_style, device="quantum")
+    with pytest.raises(ValueError):
+        Stylizer(tiny_style, device="cpu")(np.zeros((4, 4), np.uint8))
+
+
+def test_device_and_dtype_chosen_in_one_place():
+    from models.device import inference_dtype, resolve_device
+
+    assert resolve_device("cpu").type == "cpu"
+    assert inference_dtype(torch.device("cuda")) == torch.float16
+    assert inference_dtype(torch.device("cpu")) == torch.float32
+    if not torch.cuda.is_available():
+        with pytest.raises(UserError, match="cuda"):
+            resolve_device("cuda")
+        assert resolve_device("auto").type in ("cpu", "mps")
+
+
+def test_fp16_network_runs_like_fp32(tiny_style):
+    # The CUDA path runs the same module in fp16; check the conversion on the CPU.
+    net, _ = load_style(tiny_style)
+    x = torch.rand(1, 3, 16, 16)
+    with torch.no_grad():
+        ref = net(x)
+        half = net.to(torch.float16)(x.half()).float()
+    assert (half - ref).abs().max() < 0.02

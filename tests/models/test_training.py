@@ -1,0 +1,95 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from models.images import write_rgb
+from models.registry import load_style
+from models.training import CropSampler, TrainConfig, list_images, perceptual_losses, style_targets, train
+from models.transformer import TransformerNet
+from models.vgg import VGG19Features
+from tests.conftest import TINY
+
+
+@pytest.fixture
+def dataset(tmp_path, photo):
+    data = tmp_path / "photos"
+    for i in range(3):
+        write_rgb(data / f"p{i}.png", np.roll(photo, 9 * i, axis=1))
+    yy, xx = np.mgrid[0:48, 0:48]
+    stripes = np.stack([(np.sin((xx + yy) / 3) > 0) * 255, xx * 5, 80 + 0 * xx], axis=-1).astype(np.uint8)
+    painting = write_rgb(tmp_path / "painting.png", stripes)
+    return data, painting
+
+
+def config(dataset, steps, **kw):
+    data, painting = dataset
+    return TrainConfig(style=str(painting), data=[str(data)], name="t", steps=steps, minutes=None, size=32,
+                       batch=2, content_short=40, style_short=40, lr=1e-2, config=TINY.to_dict(),
+                       checkpoint_seconds=1e9, mixed_precision=False, **kw)
+
+
+def fixed_loss(cfg, net):
+    vgg = VGG19Features()
+    from models.images import read_rgb, resize_short_side
+
+    targets = style_targets(vgg, resize_short_side(read_rgb(cfg.style), cfg.style_short), torch.device("cpu"))
+    sampler = CropSampler(list_images(cfg.data), cfg.size, cfg.content_short, 10, random.Random(1))
+    batch = sampler.batch(4, random.Random(2))
+    with torch.no_grad():
+        s, c = perceptual_losses(vgg, net(batch), batch, targets)
+    return (cfg.style_weight * s + cfg.content_weight * c).item()
+
+
+def test_feature_a_few_steps_lower_the_loss(dataset, tmp_path):
+    cfg = config(dataset, steps=25)
+    torch.manual_seed(cfg.seed)
+    before = fixed_loss(cfg, TransformerNet(TINY).eval())
+    out = train(cfg, tmp_path / "run", tmp_path / "t.safetensors", {"name": "t"})
+    net, meta = load_style(out)
+    assert meta["train"]["final_step"] == 25 and meta["style_sha256"]
+    assert fixed_loss(cfg, net) < 0.8 * before
+
+
+def test_resume_continues_from_checkpoint_step(dataset, tmp_path):
+    run = tmp_path / "run"
+    seen = []
+
+    def stop_at_3(report):
+        seen.append(report.step)
+        if report.step == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config(dataset, steps=6), run, tmp_path / "t.safetensors", {"name": "t"}, on_step=stop_at_3)
+    assert (run / "checkpoint.pt").is_file() and not (tmp_path / "t.safetensors").exists()
+    seen.clear()
+    out = train(config(dataset, steps=6), run, tmp_path / "t.safetensors", {"name": "t"}, resume=True,
+                on_step=lambda r: seen.append(r.step))
+    assert seen == [4, 5, 6]
+    assert load_style(out)[1]["train"]["final_step"] == 6
+
+
+def test_resume_is_deterministic(dataset, tmp_path):
+    straight = train(config(dataset, steps=4), tmp_path / "a", tmp_path / "a.safetensors", {"name": "a"})
+
+    def stop_at_2(report):
+        if report.step == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config(dataset, steps=4), tmp_path / "b", tmp_path / "b.safetensors", {"name": "b"}, on_step=stop_at_2)
+    resumed = train(config(dataset, steps=4), tmp_path / "b", tmp_path / "b.safetensors", {"name": "b"}, resume=True)
+    a, b = load_style(straight)[0].state_dict(), load_style(resumed)[0].state_dict()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=1e-4, atol=1e-5)
+
+
+def test_empty_data_exception(tmp_path, dataset):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cfg = config(dataset, steps=1)
+    cfg.data = [str(empty)]
+    with pytest.raises(ValueError, match="no training images"):
+        train(cfg, tmp_path / "run", tmp_path / "t.safetensors", {"name": "t"})

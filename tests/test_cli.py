@@ -1,0 +1,118 @@
+"""The ``stylecam`` command, called through ``main(argv)`` as a user would call it."""
+
+import json
+
+import numpy as np
+import pytest
+
+from models.images import read_rgb, write_rgb
+from models.registry import user_style_dir
+from stylecam.cli import main
+from tests.conftest import make_style
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("stylecam: error:"), err
+    return err[0]
+
+
+def test_image_success_writes_stylized_picture(tmp_path, photo_file, tiny_style, capsys):
+    out = tmp_path / "out.png"
+    assert main(["image", str(photo_file), str(out), "--style", str(tiny_style)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    result, original = read_rgb(out), read_rgb(photo_file)
+    assert result.shape == original.shape and not np.array_equal(result, original)
+
+
+def test_image_size_strength_and_preserve_color(tmp_path, photo_file, tiny_style):
+    full, half, kept = (tmp_path / n for n in ("full.png", "half.png", "kept.png"))
+    main(["image", str(photo_file), str(full), "--style", str(tiny_style), "--size", "32"])
+    main(["image", str(photo_file), str(half), "--style", str(tiny_style), "--size", "32", "--strength", "0.5"])
+    main(["image", str(photo_file), str(kept), "--style", str(tiny_style), "--size", "32", "--preserve-color"])
+    assert min(read_rgb(full).shape[:2]) == 32
+    from models.images import resize_short_side
+
+    original = resize_short_side(read_rgb(photo_file), 32).astype(float)
+    full_d = np.abs(read_rgb(full) - original).mean()
+    half_d = np.abs(read_rgb(half) - original).mean()
+    assert 0.3 * full_d < half_d < 0.7 * full_d
+    # Preserved colours: chroma follows the photo, not the style.
+    def chroma(img):
+        img = img.astype(float)
+        return img - img.mean(axis=2, keepdims=True)
+    kept_err = np.abs(chroma(read_rgb(kept)) - chroma(original)).mean()
+    assert kept_err < np.abs(chroma(read_rgb(full)) - chroma(original)).mean()
+
+
+@pytest.mark.parametrize("case", ["missing", "not_image", "unknown_style", "corrupt_weights", "bad_strength"])
+def test_image_bad_input_one_line_nonzero_no_output(case, tmp_path, photo_file, tiny_style, capsys):
+    src, style, extra = str(photo_file), str(tiny_style), []
+    if case == "missing":
+        src = str(tmp_path / "absent.jpg")
+    elif case == "not_image":
+        (tmp_path / "notes.jpg").write_text("hello, not a picture")
+        src = str(tmp_path / "notes.jpg")
+    elif case == "unknown_style":
+        style = "no-such-style"
+    elif case == "corrupt_weights":
+        corrupt = tmp_path / "corrupt.safetensors"
+        corrupt.write_bytes(tiny_style.read_bytes()[:500])
+        style = str(corrupt)
+    elif case == "bad_strength":
+        extra = ["--strength", "3"]
+    out = tmp_path / "out.png"
+    assert main(["image", src, str(out), "--style", style, *extra]) == 2
+    one_error_line(capsys)
+    assert not out.exists()
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_styles_lists_user_style_with_metadata(capsys):
+    make_style(user_style_dir() / "mine.safetensors", artist="Somebody")
+    assert main(["styles", "--json"]) == 0
+    listed = {s["name"]: s for s in json.loads(capsys.readouterr().out)}
+    assert listed["mine"]["artist"] == "Somebody" and not listed["mine"]["shipped"]
+    assert main(["styles"]) == 0
+    assert "mine" in capsys.readouterr().out
+
+
+def test_demo_writes_default_style_output(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    path = capsys.readouterr().out.strip()
+    assert path.startswith(str(tmp_path)) and read_rgb(path).shape == (512, 512, 3)
+
+
+def test_bench_prints_json_numbers(tiny_style, capsys):
+    assert main(["bench", "--style", str(tiny_style), "--size", "64x48", "--frames", "3", "--json"]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["median_ms"] > 0 and result["p95_ms"] >= result["median_ms"] and result["params"] > 0
+    assert result["size"] == "64x48" and result["device"] == "cpu"
+
+
+def test_bench_bad_size_exception(capsys):
+    assert main(["bench", "--size", "big"]) == 2
+    one_error_line(capsys)
+
+
+def test_train_then_resume_and_use_by_name(tmp_path, photo, capsys):
+    data = tmp_path / "data"
+    for i in range(2):
+        write_rgb(data / f"{i}.png", np.roll(photo, 7 * i, axis=0))
+    painting = write_rgb(tmp_path / "painting.png", photo[:, ::-1])
+    common = ["train", "--style", str(painting), "--data", str(data), "--name", "quick", "--size", "32",
+              "--batch", "1", "--style-scale", "40", "--quiet"]
+    assert main([*common, "--steps", "2"]) == 0
+    assert main([*common, "--steps", "3", "--resume"]) == 0
+    capsys.readouterr()
+    assert main(["styles", "--json"]) == 0
+    quick = {s["name"]: s for s in json.loads(capsys.readouterr().out)}["quick"]
+    assert quick["train"]["final_step"] == 3
+    assert quick["command"].startswith("stylecam train --style")
+    out = tmp_path / "q.png"
+    assert main(["image", str(tmp_path / "painting.png"), str(out), "--style", "quick"]) == 0
+
+
+def test_train_missing_data_exception(tmp_path, photo_file, capsys):
+    assert main(["train", "--style", str(photo_file), "--data", str(tmp_path / "none"), "--name", "x"]) == 2
+    one_error_line(capsys)

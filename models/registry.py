@@ -1,9 +1,10 @@
 """Style weights on disk: safetensors files with the style's metadata embedded as JSON.
 
 One function, :func:`load_style`, takes a shipped style's name, a user-trained style's
-name or a path to any ``.safetensors`` file. Files are never unpickled: safetensors holds
-only raw tensors, and every tensor is checked against the architecture in the metadata
-before it is used.
+name, a path to any ``.safetensors`` file, or a blend such as ``"starry:0.5,wave:0.5"`` of
+styles that live in one multi-style bank (:mod:`models.multistyle`). Files are never
+unpickled: safetensors holds only raw tensors, and every tensor is checked against the
+architecture in the metadata before it is used.
 """
 
 from __future__ import annotations
@@ -84,6 +85,58 @@ def list_styles() -> list[StyleInfo]:
     return list(found.values())
 
 
+def bank_styles(info: StyleInfo) -> list[str]:
+    """Names of the styles inside a multi-style bank (empty for a single-style file)."""
+    if info.meta.get("kind") != "bank":
+        return []
+    return [str(s.get("name")) for s in info.meta.get("styles", []) if isinstance(s, dict)]
+
+
+def parse_blend(spec: str) -> dict[str, float] | None:
+    """``"a:0.5,b:0.5"`` → ``{"a": 0.5, "b": 0.5}``; ``None`` for a plain name or path."""
+    if ":" not in spec or os.sep in spec or spec.endswith(".safetensors"):
+        return None
+    blend: dict[str, float] = {}
+    for part in spec.split(","):
+        name, _, weight = part.strip().rpartition(":")
+        try:
+            value = float(weight)
+        except ValueError:
+            raise StyleError(f"bad style blend {spec!r}: use NAME:WEIGHT,NAME:WEIGHT") from None
+        if not name or value < 0:
+            raise StyleError(f"bad style blend {spec!r}: use NAME:WEIGHT,NAME:WEIGHT with weights >= 0")
+        blend[name] = blend.get(name, 0.0) + value
+    if sum(blend.values()) <= 0:
+        raise StyleError(f"bad style blend {spec!r}: the weights add up to zero")
+    return blend
+
+
+def resolve_spec(spec: str | Path) -> tuple[Path, dict[str, float] | None]:
+    """A style spec → (weights file, blend by style name inside a bank, or None for a plain file).
+
+    A plain name prefers a single-style file; a name found only inside a bank, or a blend,
+    resolves to the first bank that holds every named style.
+    """
+    blend = parse_blend(str(spec))
+    if blend is None:
+        try:
+            path = resolve(spec)
+        except StyleError:
+            banks = [i for i in list_styles() if str(spec) in bank_styles(i)]
+            if not banks:
+                raise
+            return banks[0].path, {str(spec): 1.0}
+        meta = read_metadata(path)
+        if meta.get("kind") == "bank":
+            first = [s["name"] for s in meta.get("styles", [])][:1]
+            return path, {first[0]: 1.0} if first else None
+        return path, None
+    for info in list_styles():
+        if set(blend) <= set(bank_styles(info)):
+            return info.path, blend
+    raise StyleError(f"no multi-style bank holds all of {', '.join(blend)} (see stylecam styles)")
+
+
 def default_style_name() -> str:
     shipped = [s for s in list_styles() if s.shipped]
     if not shipped:
@@ -106,12 +159,50 @@ def resolve(name_or_path: str | Path) -> Path:
     raise StyleError(f"unknown style {name_or_path!r} (available: {names})")
 
 
-def load_style(name_or_path: str | Path) -> tuple[TransformerNet, dict]:
-    """Load a style as an eval-mode CPU float32 :class:`TransformerNet` plus its metadata."""
+def load_style(spec: str | Path) -> tuple[TransformerNet, dict]:
+    """Load a style (name, path or blend) as an eval-mode CPU float32 :class:`TransformerNet` plus metadata."""
+    path, blend = resolve_spec(spec)
+    if blend is not None:
+        bank, meta = load_bank(path)
+        return bank.network_for(bank_rows(meta, blend)), {**meta, "blend": blend}
+    return _load_checked(path)
+
+
+def bank_rows(meta: dict, blend: dict[str, float]) -> dict[int, float]:
+    """Style names of a blend → row indices of the bank described by ``meta``."""
+    names = [s["name"] for s in meta.get("styles", [])]
+    missing = [n for n in blend if n not in names]
+    if missing:
+        raise StyleError(f"style bank {meta.get('name')!r} has no style {missing[0]!r} (it has {', '.join(names)})")
+    return {names.index(n): w for n, w in blend.items()}
+
+
+def load_bank(path: str | Path):
+    """Load a multi-style bank file as an eval-mode :class:`~models.multistyle.StyleBank` plus metadata."""
+    from models.multistyle import StyleBank
+
+    net, meta, extra = _load_checked(Path(path), bank=True)
+    styles = meta.get("styles")
+    table = extra.get("style_table")
+    if not isinstance(styles, list) or table is None or table.ndim != 2 or table.shape[0] != len(styles):
+        raise StyleError(f"{path}: not a valid multi-style bank (style table and style list disagree)")
+    bank = StyleBank(net.config, len(styles))
+    if table.shape[1] != bank.table.shape[1]:
+        raise StyleError(f"{path}: style table has {table.shape[1]} columns, the network needs {bank.table.shape[1]}")
+    bank.net.load_state_dict(net.state_dict())
+    with torch.no_grad():
+        bank.table.copy_(table)
+    return bank.eval(), meta
+
+
+def _load_checked(path: Path, bank: bool = False):
+    """Read and check a weights file; ``bank=True`` also returns the extra tensors of a bank."""
     from safetensors.torch import load_file
 
-    path = resolve(name_or_path)
     meta = read_metadata(path)
+    if (meta.get("kind") == "bank") != bank:
+        kind = "a multi-style bank" if meta.get("kind") == "bank" else "a single-style file"
+        raise StyleError(f"{path}: is {kind}, not what was asked for")
     try:
         config = NetConfig.from_dict(meta["config"])
     except (TypeError, ValueError) as exc:
@@ -122,32 +213,49 @@ def load_style(name_or_path: str | Path) -> tuple[TransformerNet, dict]:
     if sum(math.prod(s) for s in expected.values()) > MAX_PARAMETERS:
         raise StyleError(f"{path}: network config asks for more than {MAX_PARAMETERS} parameters")
     tensors = load_file(str(path))
+    extra = {k: tensors.pop(k) for k in ("style_table",) if bank and k in tensors}
+    if extra and extra["style_table"].numel() > MAX_PARAMETERS:
+        raise StyleError(f"{path}: style table is implausibly large")
     got = {k: tuple(v.shape) for k, v in tensors.items()}
     if got != expected:
         missing = sorted(set(expected) - set(got))
         wrong = sorted(k for k in set(expected) & set(got) if expected[k] != got[k])
-        extra = sorted(set(got) - set(expected))
+        unexpected = sorted(set(got) - set(expected))
         raise StyleError(
             f"{path}: weights do not match the network config (missing {len(missing)}, wrong shape {len(wrong)}, "
-            f"unexpected {len(extra)} tensors)"
+            f"unexpected {len(unexpected)} tensors)"
         )
-    for key, tensor in tensors.items():
+    for key, tensor in {**tensors, **extra}.items():
         if not tensor.is_floating_point() or not torch.isfinite(tensor).all():
             raise StyleError(f"{path}: tensor {key!r} is not finite floating point")
     net = TransformerNet(config)
     net.load_state_dict({k: v.float() for k, v in tensors.items()})
     net.eval()
-    return net, meta
+    return (net, meta, extra) if bank else (net, meta)
 
 
 def save_style(net: TransformerNet, meta: dict, path: str | Path) -> Path:
     """Write ``net``'s weights and ``meta`` (plus its config) atomically to ``path``."""
-    from safetensors.torch import save_file
-
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     meta = {**meta, "config": net.config.to_dict()}
     state = {k: v.detach().float().contiguous().cpu() for k, v in net.state_dict().items()}
+    return _write(state, meta, path)
+
+
+def save_bank(bank, meta: dict, styles: list[dict], path: str | Path) -> Path:
+    """Write a :class:`~models.multistyle.StyleBank`: shared weights, the style table, per-style metadata."""
+    if len(styles) != bank.n_styles:
+        raise ValueError("one metadata entry per style in the bank")
+    meta = {**meta, "kind": "bank", "styles": styles, "config": bank.net.config.to_dict()}
+    state = {k: v.detach().float().contiguous().cpu() for k, v in bank.net.state_dict().items()}
+    state["style_table"] = bank.table.detach().float().contiguous().cpu()
+    return _write(state, meta, Path(path))
+
+
+def _write(state: dict[str, torch.Tensor], meta: dict, path: Path) -> Path:
+    from safetensors.torch import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     save_file(state, str(tmp), metadata={META_KEY: json.dumps(meta, sort_keys=True)})
     os.replace(tmp, path)

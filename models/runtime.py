@@ -4,6 +4,10 @@ The network is compiled with TorchScript (scripted, frozen) for the chosen devic
 dtype and cached on disk, keyed by the weights' hash, the torch version, device and dtype,
 so a second start loads the compiled module instead of compiling again. Nothing else in
 stylecam needs to know how the network was compiled.
+
+A style from a multi-style bank is compiled unfrozen, so that :meth:`Stylizer.set_blend`
+can rewrite its instance-norm parameters in place: switching or blending styles costs no
+recompilation and nothing per frame.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import torch.nn.functional as F
 from models.color import blend, preserve_color
 from models.device import inference_dtype, resolve_device
 from models.errors import UserError
-from models.registry import load_style, resolve
+from models.multistyle import mix_rows, write_norm_params
+from models.registry import StyleError, bank_rows, load_bank, load_style, parse_blend, resolve_spec
 
 
 def cache_dir() -> Path:
@@ -31,28 +36,30 @@ def cache_dir() -> Path:
     return Path(base) / "torchscript"
 
 
-def _cache_key(weights: Path, device: torch.device, dtype: torch.dtype) -> str:
+def _cache_key(weights: Path, device: torch.device, dtype: torch.dtype, freeze: bool) -> str:
     h = hashlib.sha256(weights.read_bytes())
-    h.update(f"{torch.__version__}|{device.type}|{dtype}".encode())
+    h.update(f"{torch.__version__}|{device.type}|{dtype}|{freeze}".encode())
     return h.hexdigest()[:32]
 
 
-def compile_module(net: torch.nn.Module, device: torch.device, dtype: torch.dtype) -> torch.jit.ScriptModule:
-    """Script and freeze an eval-mode network on ``device`` in ``dtype``."""
+def compile_module(
+    net: torch.nn.Module, device: torch.device, dtype: torch.dtype, freeze: bool = True
+) -> torch.jit.ScriptModule:
+    """Script (and by default freeze) an eval-mode network on ``device`` in ``dtype``."""
     net = net.to(device=device, dtype=dtype).eval()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         scripted = torch.jit.script(net)
-        return torch.jit.freeze(scripted)
+        return torch.jit.freeze(scripted) if freeze else scripted
 
 
-def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dtype: torch.dtype):
+def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dtype: torch.dtype, freeze: bool = True):
     """The compiled network from the disk cache, compiling and caching it on a miss.
 
     Returns ``(module, seconds, from_cache)``.
     """
     t0 = time.perf_counter()
-    path = cache_dir() / f"{_cache_key(weights, device, dtype)}.pt"
+    path = cache_dir() / f"{_cache_key(weights, device, dtype, freeze)}.pt"
     if path.is_file():
         try:
             with warnings.catch_warnings():
@@ -61,7 +68,7 @@ def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dty
             return module, time.perf_counter() - t0, True
         except RuntimeError:
             path.unlink(missing_ok=True)  # a stale or broken cache entry: rebuild it
-    module = compile_module(net, device, dtype)
+    module = compile_module(net, device, dtype, freeze)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
@@ -97,21 +104,49 @@ class Stylizer:
             raise UserError(f"strength must be between 0 and 1, got {strength}")
         self.device = resolve_device(device)
         self.dtype = inference_dtype(self.device)
-        self.weights = resolve(style)
-        net, self.meta = load_style(self.weights)
+        self.weights, blend = resolve_spec(style)
+        self.bank = None
+        if blend is None:
+            net, self.meta = load_style(self.weights)
+        else:
+            self.bank, self.meta = load_bank(self.weights)
+            net = self.bank.network_for({0: 1.0})
         self.config = net.config
         self.compiled = compiled
         if compiled:
-            self.net, self.load_seconds, self.from_cache = load_compiled(self.weights, net, self.device, self.dtype)
+            self.net, self.load_seconds, self.from_cache = load_compiled(
+                self.weights, net, self.device, self.dtype, freeze=self.bank is None)
         else:
             self.net, self.load_seconds, self.from_cache = net.to(self.device, self.dtype), 0.0, False
+        self.blend: dict[str, float] | None = None
+        if blend is not None:
+            self.set_blend(blend)
         self.model_size = model_size
         self.strength = strength
         self.preserve_colors = preserve_colors
 
     @property
     def name(self) -> str:
+        if self.blend is not None:
+            if len(self.blend) == 1:
+                return next(iter(self.blend))
+            return ",".join(f"{k}:{v:g}" for k, v in self.blend.items())
         return str(self.meta.get("name") or self.weights.stem)
+
+    @property
+    def bank_styles(self) -> list[str]:
+        """The styles this stylizer can switch between without reloading (empty unless it holds a bank)."""
+        return [s["name"] for s in self.meta.get("styles", [])] if self.bank is not None else []
+
+    def set_blend(self, blend: str | dict[str, float]) -> None:
+        """Switch to another style, or a blend, of the same bank: rewrites the norm parameters in place."""
+        if self.bank is None:
+            raise StyleError(f"style {self.name!r} is a single-style network; blends need a multi-style bank")
+        if isinstance(blend, str):
+            blend = parse_blend(blend) or {blend: 1.0}
+        vector = mix_rows(self.bank.table.detach(), bank_rows(self.meta, blend))
+        write_norm_params(self.net, self.bank.layout, vector.to(self.device, self.dtype))
+        self.blend = dict(blend)
 
     def stylize_tensor(self, x: torch.Tensor) -> torch.Tensor:
         """``N×3×H×W`` float RGB [0, 1] (any device/dtype) → the same shape, stylized, float32 on the device."""

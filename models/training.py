@@ -1,5 +1,10 @@
 """Training a feed-forward style network against VGG-19 perceptual losses (Johnson et al. 2016).
 
+With several paintings the network is a multi-style bank (conditional instance norm,
+Dumoulin et al. 2017, :mod:`models.multistyle`): the steps go round the styles, each step
+using its style's row of norm parameters. ``finetune="norm"`` trains only the norm
+parameters (a new style on top of an existing one's convolutions).
+
 The loop is resumable: a checkpoint (network, optimizer, step, elapsed time, RNG state) is
 written atomically every few minutes, on Ctrl-C and at the end; ``resume=True`` continues
 from it. Time budgets count the time of every run, so a resumed 30-minute run stops after
@@ -28,14 +33,15 @@ import torch
 from models import losses
 from models.device import training_autocast
 from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
-from models.registry import load_style, save_style
+from models.multistyle import StyleBank, norm_vector
+from models.registry import load_style, save_bank, save_style
 from models.transformer import TIERS, NetConfig, TransformerNet
 from models.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
 
 
 @dataclass
 class TrainConfig:
-    style: str
+    styles: list[str]  # one painting: a single-style network; several: a multi-style bank
     data: list[str]
     name: str
     tier: str = "fast"
@@ -54,6 +60,7 @@ class TrainConfig:
     init_from: str | None = None
     max_photos: int = 2000
     mixed_precision: bool = True
+    finetune: str = "all"  # "all" or "norm" (only the instance-norm scales and shifts)
     config: dict | None = field(default=None)  # explicit NetConfig overriding the tier
 
     def net_config(self) -> NetConfig:
@@ -142,9 +149,9 @@ def _lr_at(cfg: TrainConfig, progress: float) -> float:
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def _save_checkpoint(path: Path, net, opt, step: int, elapsed: float, rng: random.Random, cfg: TrainConfig) -> None:
+def _save_checkpoint(path: Path, model, opt, step: int, elapsed: float, rng: random.Random, cfg: TrainConfig) -> None:
     state = {
-        "net": net.state_dict(),
+        "net": model.state_dict(),
         "opt": opt.state_dict(),
         "step": torch.tensor(step),
         "elapsed": torch.tensor(elapsed, dtype=torch.float64),
@@ -176,47 +183,62 @@ def train(
     on_step: Callable[[StepReport], None] | None = None,
     preview_image: np.ndarray | None = None,
     device: torch.device | None = None,
+    style_meta: list[dict] | None = None,
 ) -> Path:
     """Train ``cfg`` and write the finished style to ``out_path``; returns that path.
 
     ``run_dir`` holds ``checkpoint.pt`` and ``preview.png``. KeyboardInterrupt saves a
-    checkpoint before it propagates.
+    checkpoint before it propagates. ``style_meta``: per-painting metadata (name, artist,
+    title, year) of a multi-style bank.
     """
     if cfg.steps is None and cfg.minutes is None:
         raise ValueError("give a step count or a time budget")
     device = device or torch.device("cpu")
+    style_meta = style_meta or [{"name": Path(p).stem} for p in cfg.styles]
+    if len(style_meta) != len(cfg.styles):
+        raise ValueError("one metadata entry per painting")
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = run_dir / "checkpoint.pt"
     rng = random.Random(cfg.seed)
     torch.manual_seed(cfg.seed)
 
+    if not cfg.styles:
+        raise ValueError("give at least one painting")
+    if cfg.finetune not in ("all", "norm"):
+        raise ValueError(f"unknown finetune mode {cfg.finetune!r}")
+    n_styles = len(cfg.styles)
     net = TransformerNet(cfg.net_config())
     if cfg.init_from:
         init_net, _ = load_style(cfg.init_from)
         if init_net.config != net.config:
             raise ValueError(f"--init-from {cfg.init_from}: its network config differs from this run's")
         net.load_state_dict(init_net.state_dict())
-    net.to(device)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    elif cfg.finetune == "norm":
+        raise ValueError("fine-tuning only the norm parameters needs --init-from")
+    bank = StyleBank(net.config, n_styles) if n_styles > 1 else None
+    if bank is not None:
+        bank.net.load_state_dict(net.state_dict())
+        with torch.no_grad():
+            bank.table.copy_(norm_vector(net).repeat(n_styles, 1))
+    model = (bank or net).to(device)
+    opt = torch.optim.Adam(_trainable(model, bank, cfg.finetune), lr=cfg.lr)
     scaler = torch.amp.GradScaler("cuda", enabled=device.type == "cuda")
     step, elapsed = 0, 0.0
     if resume and ckpt_path.is_file():
         state = torch.load(ckpt_path, weights_only=True, map_location=device)
-        net.load_state_dict(state["net"])
+        model.load_state_dict(state["net"])
         opt.load_state_dict(state["opt"])
         step, elapsed = int(state["step"]), float(state["elapsed"])
         torch.set_rng_state(state["torch_rng"].cpu())
         rng.setstate(_decode_rng(state["py_rng"].tolist()))
 
     vgg = VGG19Features("block5_relu1").to(device)
-    style_img = resize_short_side(read_rgb(cfg.style), cfg.style_short)
-    targets = style_targets(vgg, style_img, device)
+    targets = [style_targets(vgg, resize_short_side(read_rgb(p), cfg.style_short), device) for p in cfg.styles]
     sampler = CropSampler(list_images(cfg.data), cfg.size, cfg.content_short, cfg.max_photos, random.Random(cfg.seed))
-    metadata = {
-        **metadata,
-        "style_sha256": sha256_file(cfg.style),
-        "train": {k: v for k, v in asdict(cfg).items() if k not in ("data", "style")},
-    }
+    hashes = [sha256_file(p) for p in cfg.styles]
+    metadata = {**metadata, "train": {k: v for k, v in asdict(cfg).items() if k not in ("data", "styles")}}
+    if bank is None:
+        metadata["style_sha256"] = hashes[0]
     budget = None if cfg.minutes is None else cfg.minutes * 60.0
 
     def done() -> bool:
@@ -230,15 +252,20 @@ def train(
             fractions.append(elapsed / budget)
         return max(fractions)
 
+    def stylize(x: torch.Tensor, k: int) -> torch.Tensor:
+        return bank(x, k) if bank is not None else net(x)
+
     def write_preview() -> None:
         if preview_image is None:
             return
-        net.eval()
+        model.eval()
         with torch.inference_mode():
-            write_rgb(run_dir / "preview.png", to_uint8(net(to_tensor(preview_image).to(device))))
-        net.train()
+            x = to_tensor(preview_image).to(device)
+            tiles = [to_uint8(stylize(x, k)) for k in range(n_styles)]
+            write_rgb(run_dir / "preview.png", np.concatenate(tiles, axis=1))
+        model.train()
 
-    net.train()
+    model.train()
     last_ckpt = time.monotonic()
     try:
         while not done():
@@ -247,9 +274,10 @@ def train(
             for group in opt.param_groups:
                 group["lr"] = lr
             content = sampler.batch(cfg.batch, rng).to(device)
+            k = step % n_styles
             with training_autocast(device, cfg.mixed_precision):
-                output = net(content)
-                s_loss, c_loss = perceptual_losses(vgg, output, content, targets)
+                output = stylize(content, k)
+                s_loss, c_loss = perceptual_losses(vgg, output, content, targets[k])
                 tv = losses.tv_loss(output.float())
                 loss = cfg.style_weight * s_loss + cfg.content_weight * c_loss + cfg.tv_weight * tv
             opt.zero_grad(set_to_none=True)
@@ -261,15 +289,27 @@ def train(
             if on_step:
                 on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), tv.item(), lr))
             if time.monotonic() - last_ckpt >= cfg.checkpoint_seconds:
-                _save_checkpoint(ckpt_path, net, opt, step, elapsed, rng, cfg)
+                _save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, cfg)
                 write_preview()
                 last_ckpt = time.monotonic()
     except KeyboardInterrupt:
-        _save_checkpoint(ckpt_path, net, opt, step, elapsed, rng, cfg)
+        _save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, cfg)
         raise
-    _save_checkpoint(ckpt_path, net, opt, step, elapsed, rng, cfg)
+    _save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, cfg)
     write_preview()
-    net.eval().cpu()
+    model.eval().cpu()
     metadata["train"]["final_step"] = step
     metadata["train"]["train_seconds"] = round(elapsed, 1)
-    return save_style(net, metadata, out_path)
+    if bank is None:
+        return save_style(net, metadata, out_path)
+    styles = [{**style_meta[k], "style_sha256": hashes[k]} for k in range(n_styles)]
+    return save_bank(bank, metadata, styles, out_path)
+
+
+def _trainable(model: torch.nn.Module, bank: StyleBank | None, finetune: str) -> list[torch.nn.Parameter]:
+    """The parameters a run optimizes: everything, or only the norm scales and shifts."""
+    if bank is not None:
+        return [bank.table] if finetune == "norm" else [*bank.shared_parameters(), bank.table]
+    if finetune == "norm":
+        return [p for m in model.modules() if isinstance(m, torch.nn.InstanceNorm2d) for p in m.parameters()]
+    return list(model.parameters())

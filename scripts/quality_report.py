@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--style", action="append", required=True, help="NAME_OR_PATH=PAINTING")
     ap.add_argument("--work", default="out/quality")
     ap.add_argument("--json", help="also write the table as JSON here")
+    ap.add_argument("--model-size", type=int, help="run the network at this short side and upsample (default: 256)")
     args = ap.parse_args(argv)
     work = Path(args.work)
     vgg = VGG19Features()
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.style:
         style, painting_path = spec.split("=", 1)
         painting = resize_short_side(read_rgb(painting_path), 256)
-        stylizer = Stylizer(style, device="cpu")
+        stylizer = Stylizer(style, device="cpu", model_size=args.model_size)
         rows, per_photo = [], []
         for photo_path in args.photos:
             photo = resize_short_side(read_rgb(photo_path), 256)
@@ -74,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                                        max(photo.shape[:2]), max(painting.shape[:2]))
             ref = read_rgb(ref_path)
             ours = stylizer(photo)
-            write_rgb(work / "ours" / f"{stylizer.name}__{stem}.png", ours)
+            tag = f"{stylizer.name}@{args.model_size}" if args.model_size else stylizer.name
+            write_rgb(work / "ours" / f"{tag}__{stem}.png", ours)
             d_ours, d_ref = distances(vgg, ours, photo, painting), distances(vgg, ref, photo, painting)
             d_photo = distances(vgg, photo, photo, painting)
             r_style, r_content = ratios(d_ours, d_ref)

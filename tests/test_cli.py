@@ -116,3 +116,17 @@ def test_train_then_resume_and_use_by_name(tmp_path, photo, capsys):
 def test_train_missing_data_exception(tmp_path, photo_file, capsys):
     assert main(["train", "--style", str(photo_file), "--data", str(tmp_path / "none"), "--name", "x"]) == 2
     one_error_line(capsys)
+
+
+def test_gallery_grid_has_header_and_one_row_per_photo(tmp_path, photo_file, tiny_style):
+    out = tmp_path / "sheet.png"
+    assert main(["gallery", str(photo_file), "sample:chelsea", "--styles", f"{tiny_style},{tiny_style}",
+                 "--cell", "40", "--out", str(out)]) == 0
+    sheet = read_rgb(out)
+    header = 32
+    assert sheet.shape[0] == header + 2 * 40
+    cell_w = sheet.shape[1] // 3  # photo column + two style columns of equal width
+    assert sheet.shape[1] == 3 * cell_w
+    row = sheet[header : header + 40]
+    assert not np.array_equal(row[:, :cell_w], row[:, cell_w : 2 * cell_w])  # stylized differs from the photo
+    assert (sheet[:header] < 128).any()  # the header carries text

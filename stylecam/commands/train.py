@@ -11,8 +11,9 @@ from models.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a new style from a painting")
-    p.add_argument("--style", required=True, help="the painting (an image file)")
+    p = sub.add_parser("train", help="train a new style from a painting (several: a multi-style bank)")
+    p.add_argument("--style", required=True, nargs="+",
+                   help="the painting (an image file); several paintings train one multi-style bank")
     p.add_argument("--data", required=True, nargs="+", help="folders (or files) of training photos")
     p.add_argument("--name", required=True, help="the new style's name")
     p.add_argument("--tier", choices=("fast", "quality"), default="fast", help="network size (default: fast)")
@@ -27,17 +28,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tv-weight", type=float, default=0.0)
     p.add_argument("--style-scale", type=int, default=256, help="the painting's short side in px (default: 256)")
     p.add_argument("--init-from", help="start from an existing style's weights (same tier)")
+    p.add_argument("--finetune", choices=("all", "norm"), default="all",
+                   help="norm: train only the instance-norm parameters (needs --init-from)")
+    p.add_argument("--names", help="comma-separated style names inside a bank (default: the paintings' file names)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint of --name")
     p.add_argument("--out", help="weights file to write (default: the user style folder)")
     p.add_argument("--run-dir", help="checkpoint and preview folder (default: beside the user styles)")
-    p.add_argument("--artist", default="")
-    p.add_argument("--title", default="")
-    p.add_argument("--year", default="")
+    p.add_argument("--artist", default="", help="the painter ('|'-separated, one per painting, for a bank)")
+    p.add_argument("--title", default="", help="the painting's title ('|'-separated for a bank)")
+    p.add_argument("--year", default="", help="the painting's year ('|'-separated for a bank)")
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
     p.add_argument("--checkpoint-minutes", type=float, default=2.0)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
+
+
+def per_style_metadata(args: argparse.Namespace) -> list[dict]:
+    """Name, artist, title and year of each painting; '|' separates the values of a bank's paintings."""
+    n = len(args.style)
+    names = [x.strip() for x in args.names.split(",")] if args.names else (
+        [args.name] if n == 1 else [Path(p).stem for p in args.style])
+    fields = {"artist": args.artist, "title": args.title, "year": args.year}
+    split = {k: v.split("|") if n > 1 and v else [v] * n for k, v in fields.items()}
+    if len(names) != n or any(len(v) != n for v in split.values()):
+        raise UserError(f"give one name, artist, title and year per painting ({n} paintings)")
+    return [{"name": names[i], **{k: v[i].strip() for k, v in split.items()}} for i in range(n)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,18 +71,22 @@ def run(args: argparse.Namespace) -> int:
     for folder in args.data:
         if not Path(folder).exists():
             raise UserError(f"training data not found: {folder}")
-    read_rgb(args.style)  # a clear error now rather than after loading the photos
+    for painting in args.style:
+        read_rgb(painting)  # a clear error now rather than after loading the photos
+    style_meta = per_style_metadata(args)
     minutes = args.minutes if args.minutes is not None or args.steps is not None else 30.0
     cfg = TrainConfig(
-        style=args.style, data=list(args.data), name=args.name, tier=args.tier, steps=args.steps, minutes=minutes,
+        styles=list(args.style), data=list(args.data), name=args.name, tier=args.tier, steps=args.steps,
+        minutes=minutes, finetune=args.finetune,
         size=args.size, batch=args.batch, lr=args.lr, style_weight=args.style_weight,
         content_weight=args.content_weight, tv_weight=args.tv_weight, style_short=args.style_scale,
         checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from,
     )
     out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.safetensors"
     run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / args.name
+    single = style_meta[0] if len(style_meta) == 1 else {"name": args.name}
     meta = {
-        "name": args.name, "artist": args.artist, "title": args.title, "year": args.year, "tier": args.tier,
+        **single, "name": args.name, "tier": args.tier,
         "value_range": "RGB float [0, 1] in and out",
         "command": "stylecam " + shlex.join(args.argv),
     }
@@ -87,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         path = train(cfg, run_dir, out, meta, resume=args.resume, on_step=on_step,
-                     preview_image=sample_photo(), device=resolve_device(args.device))
+                     preview_image=sample_photo(), device=resolve_device(args.device), style_meta=style_meta)
     except KeyboardInterrupt:
         progress.close()
         print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)

@@ -25,7 +25,7 @@ def dataset(tmp_path, photo):
 
 def config(dataset, steps, **kw):
     data, painting = dataset
-    return TrainConfig(style=str(painting), data=[str(data)], name="t", steps=steps, minutes=None, size=32,
+    return TrainConfig(styles=[str(painting)], data=[str(data)], name="t", steps=steps, minutes=None, size=32,
                        batch=2, content_short=40, style_short=40, lr=1e-2, config=TINY.to_dict(),
                        checkpoint_seconds=1e9, mixed_precision=False, **kw)
 
@@ -34,7 +34,7 @@ def fixed_loss(cfg, net):
     vgg = VGG19Features()
     from models.images import read_rgb, resize_short_side
 
-    targets = style_targets(vgg, resize_short_side(read_rgb(cfg.style), cfg.style_short), torch.device("cpu"))
+    targets = style_targets(vgg, resize_short_side(read_rgb(cfg.styles[0]), cfg.style_short), torch.device("cpu"))
     sampler = CropSampler(list_images(cfg.data), cfg.size, cfg.content_short, 10, random.Random(1))
     batch = sampler.batch(4, random.Random(2))
     with torch.no_grad():

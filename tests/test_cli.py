@@ -130,3 +130,12 @@ def test_gallery_grid_has_header_and_one_row_per_photo(tmp_path, photo_file, tin
     row = sheet[header : header + 40]
     assert not np.array_equal(row[:, :cell_w], row[:, cell_w : 2 * cell_w])  # stylized differs from the photo
     assert (sheet[:header] < 128).any()  # the header carries text
+
+
+def test_styles_thumbnails_are_made_from_a_pip_shipped_photo(tmp_path, capsys):
+    make_style(user_style_dir() / "mine.safetensors")
+    assert main(["styles", "--json", "--thumbnails", str(tmp_path / "thumbs")]) == 0
+    mine = {s["name"]: s for s in json.loads(capsys.readouterr().out)}["mine"]
+    assert "skimage.data.chelsea" in mine["thumbnail"]["made_from"]
+    thumb = read_rgb(mine["thumbnail"]["path"])
+    assert min(thumb.shape[:2]) == 160

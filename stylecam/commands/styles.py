@@ -9,16 +9,47 @@ import json
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("styles", help="list the available styles")
     p.add_argument("--json", action="store_true", help="print the full metadata as JSON")
+    p.add_argument("--thumbnails", metavar="DIR",
+                   help="also write a thumbnail per style into DIR, made by stylizing a built-in photo")
+    p.add_argument("--thumbnail-photo", default="chelsea", help="built-in photo for thumbnails (default: chelsea)")
     p.set_defaults(func=run)
 
 
+THUMBNAIL_PX = 160
+
+
+def write_thumbnails(names: list[str], folder: str, photo_name: str) -> dict[str, str]:
+    """Stylize a photo that ships with scikit-image with each style; never a copy of anyone's data."""
+    from pathlib import Path
+
+    from models.images import resize_short_side, write_rgb
+    from models.runtime import Stylizer
+    from stylecam.samples import sample_photo
+
+    photo = resize_short_side(sample_photo(photo_name), THUMBNAIL_PX)
+    return {n: str(write_rgb(Path(folder) / f"{n}.png", Stylizer(n, device="cpu")(photo))) for n in names}
+
+
 def run(args: argparse.Namespace) -> int:
+    from models.errors import UserError
     from models.registry import list_styles
 
     styles = list_styles()
+    thumbs: dict[str, str] = {}
+    if args.thumbnails:
+        try:
+            thumbs = write_thumbnails([s.name for s in styles], args.thumbnails, args.thumbnail_photo)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    source = f"skimage.data.{args.thumbnail_photo}() (ships with scikit-image), stylized at {THUMBNAIL_PX} px"
     if args.json:
-        print(json.dumps([{"name": s.name, "path": str(s.path), "shipped": s.shipped, **s.meta} for s in styles],
-                         indent=2, sort_keys=True))
+        rows = []
+        for s in styles:
+            row = {"name": s.name, "path": str(s.path), "shipped": s.shipped, **s.meta}
+            if s.name in thumbs:
+                row["thumbnail"] = {"path": thumbs[s.name], "made_from": source}
+            rows.append(row)
+        print(json.dumps(rows, indent=2, sort_keys=True))
         return 0
     if not styles:
         print("no styles found")
@@ -30,4 +61,8 @@ def run(args: argparse.Namespace) -> int:
         tier = m.get("tier", "?")
         print(f"{s.name:<16} {tier:<8} {where:<8} {work}")
         print(f"{'':<16} {s.path}")
+        if s.meta.get("kind") == "bank":
+            print(f"{'':<16} multi-style bank: {', '.join(st.get('name', '?') for st in s.meta.get('styles', []))}")
+        if s.name in thumbs:
+            print(f"{'':<16} thumbnail {thumbs[s.name]} ({source})")
     return 0

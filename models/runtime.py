@@ -175,3 +175,35 @@ class Stylizer:
             y = self.stylize_tensor(x.to(self.dtype).div_(255.0))
             out = y[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0)
             return np.ascontiguousarray(out.cpu().numpy())
+
+
+class BankEntry:
+    """One style of a multi-style bank, as a frame callable that shares the bank's compiled module."""
+
+    def __init__(self, stylizer: Stylizer, style: str) -> None:
+        self.stylizer, self.style = stylizer, style
+
+    @property
+    def strength(self) -> float:
+        return self.stylizer.strength
+
+    @strength.setter
+    def strength(self, value: float) -> None:
+        self.stylizer.strength = value
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        if self.stylizer.blend != {self.style: 1.0}:
+            self.stylizer.set_blend(self.style)
+        return self.stylizer(frame)
+
+
+def load_stylizers(specs: list[str], **options) -> list[tuple[str, object]]:
+    """(name, frame callable) for each spec; a bank's styles become entries sharing one network."""
+    entries: list[tuple[str, object]] = []
+    for spec in specs:
+        stylizer = Stylizer(spec, **options)
+        if stylizer.bank is not None and parse_blend(str(spec)) is None and spec not in stylizer.bank_styles:
+            entries += [(name, BankEntry(stylizer, name)) for name in stylizer.bank_styles]
+        else:
+            entries.append((stylizer.name, stylizer))
+    return entries

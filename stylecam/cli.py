@@ -10,9 +10,9 @@ import argparse
 import sys
 
 from stylecam import __version__
-from stylecam.commands import bench, demo, gallery, image, styles, train
+from stylecam.commands import bench, demo, gallery, image, live, styles, train
 
-COMMANDS = (demo, image, styles, gallery, train, bench)
+COMMANDS = (live, demo, image, styles, gallery, train, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -139,3 +139,30 @@ def test_styles_thumbnails_are_made_from_a_pip_shipped_photo(tmp_path, capsys):
     assert "skimage.data.chelsea" in mine["thumbnail"]["made_from"]
     thumb = read_rgb(mine["thumbnail"]["path"])
     assert min(thumb.shape[:2]) == 160
+
+
+def test_live_headless_runs_the_pipeline_and_reports(tiny_style, tmp_path, capsys):
+    rc = main(["live", "--source", "synthetic", "--size", "64x48", "--no-window", "--frames", "5",
+               "--style", str(tiny_style), "--model-size", "32", "--out", str(tmp_path)])
+    assert rc == 0
+    assert "5 frames shown" in capsys.readouterr().out
+
+
+def test_live_without_display_writes_a_clip_instead(tiny_style, tmp_path, monkeypatch, capsys):
+    import av
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    rc = main(["live", "--source", "synthetic", "--size", "64x48", "--seconds", "1", "--style", str(tiny_style),
+               "--model-size", "32", "--out", str(tmp_path)])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "no display" in err and len(err.strip().splitlines()) == 1
+    with av.open(str(tmp_path / "live-demo.mp4")) as c:
+        assert c.streams.video[0].width == 64 and sum(1 for _ in c.decode(video=0)) >= 3
+
+
+@pytest.mark.parametrize("source, words", [("7", "camera '7'"), ("/no/such/clip.mp4", "not found")])
+def test_live_bad_source_is_one_line(tiny_style, source, words, capsys):
+    assert main(["live", "--source", source, "--no-window", "--style", str(tiny_style)]) == 2
+    assert words in one_error_line(capsys)

@@ -1,0 +1,274 @@
+"""The live application: style state, hotkey actions, and the display loop around the pipeline.
+
+The processing thread stylizes (and smooths) the newest camera frame; the main thread
+composes the view (compare split, status line, help), shows it, records it and handles
+keys. Switching styles picks another preloaded stylizer (or rewrites a bank's norm
+parameters), so it is instant.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from realtime.frames import Frame
+from realtime.hotkeys import action_for, help_lines
+from realtime.overlay import compare_view, draw_help, draw_hud
+from realtime.pipeline import LivePipeline
+from realtime.sources import Source
+
+
+@dataclass
+class LiveState:
+    style_index: int = 0
+    show_original: bool = False
+    compare: bool = False
+    strength: float = 1.0
+    temporal: bool = True
+    paused: bool = False
+    hud: bool = True
+    help: bool = False
+    quit: bool = False
+
+
+@dataclass
+class LiveStats:
+    """Display-side measurements: frame times and capture-to-display latencies (seconds)."""
+
+    shown: int = 0
+    times: deque = field(default_factory=lambda: deque(maxlen=60))
+    latencies: list[float] = field(default_factory=list)
+    infer_ms: deque = field(default_factory=lambda: deque(maxlen=60))
+
+    def record(self, latency: float) -> None:
+        self.shown += 1
+        self.times.append(time.monotonic())
+        self.latencies.append(latency)
+
+    @property
+    def fps(self) -> float:
+        if len(self.times) < 2:
+            return 0.0
+        return (len(self.times) - 1) / max(1e-9, self.times[-1] - self.times[0])
+
+    def latency_ms(self, q: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+class LiveApp:
+    """``stylizers``: (name, callable) pairs; each callable maps a frame to its stylization and
+    has a settable ``strength``. ``smoother``: called as ``smoother(frame, stylized)``, with
+    ``reset()``; ``None`` disables temporal smoothing.
+    """
+
+    def __init__(self, source: Source, stylizers: list, smoother=None, snapshot_dir: str | Path = "out",
+                 record_dir: str | Path = "out", strength: float = 1.0, temporal: bool = True) -> None:
+        if not stylizers:
+            raise ValueError("no styles to show")
+        self.source = source
+        self.stylizers = stylizers
+        self.smoother = smoother
+        self.snapshot_dir, self.record_dir = Path(snapshot_dir), Path(record_dir)
+        self.state = LiveState(strength=strength, temporal=temporal and smoother is not None)
+        self.stats = LiveStats()
+        self.messages: deque[tuple[float, str]] = deque(maxlen=3)
+        self.snapshots: list[Path] = []
+        self.recordings: list[Path] = []
+        self._recorder = None
+        self._record_path: Path | None = None
+        self._record_started = 0.0
+        self._record_t0 = 0.0
+        self._lock = threading.Lock()
+        self._held: Frame | None = None
+        self.pipeline: LivePipeline | None = None
+        self.last_view: np.ndarray | None = None
+
+    # -- processing thread -------------------------------------------------------------
+    @property
+    def style_name(self) -> str:
+        return "original" if self.state.show_original else self.stylizers[self.state.style_index][0]
+
+    def process(self, frame: Frame) -> Frame:
+        s = self.state
+        if s.paused and self._held is not None:
+            return Frame(self._held.image, frame.index, frame.captured, original=self._held.original)
+        with self._lock:
+            if s.show_original:
+                out = frame.image
+            else:
+                name, stylizer = self.stylizers[s.style_index]
+                stylizer.strength = s.strength
+                t0 = time.perf_counter()
+                out = stylizer(frame.image)
+                self.stats.infer_ms.append(1000 * (time.perf_counter() - t0))
+                if self.smoother is not None:
+                    out = self.smoother(frame.image, out) if s.temporal else out
+        result = Frame(out, frame.index, frame.captured, original=frame.image)
+        self._held = result
+        return result
+
+    # -- actions ---------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        self.messages.append((time.monotonic() + 3.0, text))
+
+    def _switch(self, index: int) -> None:
+        with self._lock:
+            self.state.style_index = index % len(self.stylizers)
+            self.state.show_original = False
+            if self.smoother is not None:
+                self.smoother.reset()
+        self.say(f"style {self.style_name}")
+
+    def handle(self, action: str, arg: int | None = None, sink=None) -> None:
+        s = self.state
+        if action == "style" and arg is not None:
+            if arg <= len(self.stylizers):
+                self._switch(arg - 1)
+        elif action == "next_style":
+            self._switch(s.style_index + (0 if s.show_original else 1))
+        elif action == "prev_style":
+            self._switch(s.style_index - (0 if s.show_original else 1))
+        elif action == "original":
+            s.show_original = not s.show_original
+        elif action == "compare":
+            s.compare = not s.compare
+        elif action in ("stronger", "weaker"):
+            s.strength = round(min(1.0, max(0.0, s.strength + (0.1 if action == "stronger" else -0.1))), 2)
+            self.say(f"strength {s.strength:.0%}")
+        elif action == "temporal":
+            if self.smoother is None:
+                self.say("temporal smoothing unavailable")
+            else:
+                with self._lock:
+                    s.temporal = not s.temporal
+                    self.smoother.reset()
+                self.say(f"temporal smoothing {'on' if s.temporal else 'off'}")
+        elif action == "snapshot":
+            self.snapshot()
+        elif action == "record":
+            self.toggle_recording()
+        elif action == "pause":
+            s.paused = not s.paused
+        elif action == "fullscreen" and sink is not None:
+            sink.toggle_fullscreen()
+        elif action == "hud":
+            s.hud = not s.hud
+        elif action == "help":
+            s.help = not s.help
+        elif action == "quit":
+            s.quit = True
+
+    def snapshot(self) -> Path | None:
+        from models.images import write_rgb
+
+        if self._held is None:
+            return None
+        path = self.snapshot_dir / f"stylecam-{time.strftime('%Y%m%d-%H%M%S')}-{len(self.snapshots):03d}.png"
+        write_rgb(path, self._held.image)
+        self.snapshots.append(path)
+        self.say(f"saved {path}")
+        return path
+
+    def start_recording(self, path: str | Path | None = None) -> None:
+        """Record the stylized output (without the status line); the size is taken from the first frame."""
+        self._record_path = Path(path) if path else (
+            self.record_dir / f"stylecam-{time.strftime('%Y%m%d-%H%M%S')}-{len(self.recordings):03d}.mp4")
+        self._record_started = time.monotonic()
+        self.say(f"recording {self._record_path}")
+
+    def _record(self, frame: Frame) -> None:
+        """Hand a frame to the recorder, stamped with its capture time (real time, dropped frames and all)."""
+        from realtime.sinks import recorder
+
+        image = frame.image
+        if self._recorder is None:
+            h, w = image.shape[:2]
+            self._recorder = recorder(self._record_path, self.source.fps, (w, h))
+            self._record_t0 = frame.captured
+        self._recorder.write(image[: image.shape[0] // 2 * 2, : image.shape[1] // 2 * 2],
+                             frame.captured - self._record_t0)
+
+    def toggle_recording(self) -> None:
+        if self._record_path is None:
+            self.start_recording()
+        else:
+            self._record_path = None
+            if self._recorder is None:
+                return
+            rec, self._recorder = self._recorder, None
+            path = rec.close()
+            self.recordings.append(path)
+            self.say(f"saved {path} ({rec.written} frames, {rec.dropped} dropped)")
+
+    # -- main thread -------------------------------------------------------------------------
+    def status_lines(self) -> list[str]:
+        s = self.state
+        line = (f"{self.style_name} | {self.stats.fps:4.1f} fps | {self.stats.latency_ms(0.5):3.0f} ms"
+                f" | strength {s.strength:.0%} | temporal {'on' if s.temporal else 'off'}")
+        if s.paused:
+            line += " | PAUSED"
+        if self._record_path is not None:
+            line += f" | REC {time.monotonic() - self._record_started:4.0f} s"
+        lines = [line, "h: help"]
+        if self.pipeline is not None and self.pipeline.status:
+            lines.append(self.pipeline.status)
+        now = time.monotonic()
+        lines += [text for until, text in self.messages if until > now]
+        return lines
+
+    def compose(self, frame: Frame) -> np.ndarray:
+        view = frame.image
+        if self.state.compare and frame.original is not None and not self.state.show_original:
+            view = compare_view(frame.original, view)
+        if self.state.hud:
+            view = draw_hud(view, self.status_lines())
+        if self.state.help:
+            view = draw_help(view, help_lines())
+        return view
+
+    def run(self, sink, max_frames: int | None = None, max_seconds: float | None = None) -> LiveStats:
+        """Show frames on ``sink`` until quit, the window closes, the source ends or a limit is hit."""
+        start = time.monotonic()
+        self.pipeline = LivePipeline(self.source, self.process)
+        try:
+            with self.pipeline as pipe:
+                while not self.state.quit:
+                    frame = pipe.get(timeout=0.03)
+                    if frame is not None:
+                        self.stats.record(time.monotonic() - frame.captured)
+                        self.last_view = self.compose(frame)
+                        sink.write(self.last_view)
+                        if self._record_path is not None:
+                            self._record(frame)
+                    action = action_for(sink.poll_key(1))
+                    if action is not None:
+                        self.handle(*action, sink=sink)
+                    if sink.closed or pipe.finished:
+                        break
+                    if max_frames is not None and self.stats.shown >= max_frames:
+                        break
+                    if max_seconds is not None and time.monotonic() - start >= max_seconds:
+                        break
+                if pipe.error is not None:
+                    raise pipe.error
+        finally:
+            if self._record_path is not None:
+                self.toggle_recording()
+        return self.stats
+
+    def summary(self) -> str:
+        lat = self.stats.latencies
+        infer = statistics.median(self.stats.infer_ms) if self.stats.infer_ms else 0.0
+        dropped = self.pipeline.captured.dropped if self.pipeline else 0
+        return (f"{self.stats.shown} frames shown, {self.stats.fps:.1f} fps, latency p50 "
+                f"{self.stats.latency_ms(0.5):.0f} ms p95 {self.stats.latency_ms(0.95):.0f} ms over {len(lat)} frames,"
+                f" stylize {infer:.0f} ms, {dropped} stale camera frames skipped")

@@ -1,0 +1,170 @@
+"""Where live frames go: the preview window, a recorder, a null sink for benchmarks.
+
+Every sink takes ``H×W×3 uint8 RGB`` frames; the window converts to OpenCV's BGR here,
+where the frame leaves. Sinks are context managers.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+import numpy as np
+
+WINDOW_TITLE = "stylecam"
+
+
+class WindowSink:
+    """An OpenCV highgui window. Must be used from the main thread.
+
+    ``poll_key`` returns the pressed key code (``cv2.waitKeyEx``) or -1; ``closed`` is true
+    once the user closed the window with the mouse.
+    """
+
+    def __init__(self, title: str = WINDOW_TITLE, fullscreen: bool = False) -> None:
+        import cv2
+
+        self.title = title
+        cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+        self._shown = False
+        self.fullscreen = False
+        if fullscreen:
+            self.toggle_fullscreen()
+
+    def write(self, frame: np.ndarray) -> None:
+        import cv2
+
+        if not self._shown:
+            cv2.resizeWindow(self.title, frame.shape[1], frame.shape[0])
+        cv2.imshow(self.title, np.ascontiguousarray(frame[:, :, ::-1]))
+        self._shown = True
+
+    def poll_key(self, wait_ms: int = 1) -> int:
+        import cv2
+
+        return cv2.waitKeyEx(max(1, wait_ms))
+
+    @property
+    def closed(self) -> bool:
+        import cv2
+
+        if not self._shown:
+            return False
+        try:
+            return cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1
+        except cv2.error:
+            return True
+
+    def toggle_fullscreen(self) -> None:
+        import cv2
+
+        self.fullscreen = not self.fullscreen
+        mode = cv2.WINDOW_FULLSCREEN if self.fullscreen else cv2.WINDOW_NORMAL
+        cv2.setWindowProperty(self.title, cv2.WND_PROP_FULLSCREEN, mode)
+
+    def close(self) -> None:
+        import cv2
+
+        try:
+            cv2.destroyWindow(self.title)
+            cv2.waitKey(1)
+        except cv2.error:
+            pass
+
+    def __enter__(self) -> WindowSink:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class NullSink:
+    """Does what the window does to a frame (BGR conversion, a contiguous copy) without a display."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.last: np.ndarray | None = None
+
+    def write(self, frame: np.ndarray) -> None:
+        self.last = np.ascontiguousarray(frame[:, :, ::-1])
+        self.frames += 1
+
+    def poll_key(self, wait_ms: int = 1) -> int:
+        return -1
+
+    closed = False
+
+    def toggle_fullscreen(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> NullSink:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ThreadedSink:
+    """Run a slow sink (an encoder, a network stream) in its own thread behind a bounded queue.
+
+    ``write`` never blocks the caller: when the queue is full the frame is dropped and
+    counted in ``dropped``. ``close`` drains the queue, closes the inner sink and joins.
+    """
+
+    def __init__(self, inner, max_queue: int = 30, name: str = "stylecam-sink") -> None:
+        self.inner = inner
+        self.dropped = 0
+        self.written = 0
+        self.error: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=max_queue)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            if self.error is not None:
+                continue
+            try:
+                self.inner.write(*item)
+                self.written += 1
+            except Exception as exc:  # noqa: BLE001 - reported by close()
+                self.error = exc
+
+    def write(self, frame: np.ndarray, *extra) -> None:
+        """Queue ``frame`` (and any extra arguments of the inner ``write``, e.g. a timestamp)."""
+        try:
+            self._queue.put_nowait((frame, *extra))
+        except queue.Full:
+            self.dropped += 1
+
+    def close(self):
+        self._queue.put(None)
+        self._thread.join()
+        if self.error is not None:
+            abort = getattr(self.inner, "abort", None)
+            if abort:
+                abort()
+            raise self.error
+        return self.inner.close()
+
+    def __enter__(self) -> ThreadedSink:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def recorder(path: str | Path, fps: float, size: tuple[int, int]) -> ThreadedSink:
+    """An MP4 recorder (H.264) that encodes in its own thread."""
+    from video.encode import VideoWriter
+
+    w, h = size
+    return ThreadedSink(VideoWriter(path, fps, (w - w % 2, h - h % 2), preset="veryfast"), max_queue=60,
+                        name="stylecam-recorder")

@@ -1,0 +1,91 @@
+"""``stylecam live``: the real-time stylized preview (camera, file, image or synthetic scene)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from models.errors import UserError
+
+DEMO_CLIP_SECONDS = 8.0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("live", help="live stylized preview with hotkeys (h shows them)")
+    p.add_argument("--source", default="auto",
+                   help="camera index, device path, video file, image, 'synthetic', or 'auto' (camera 0, "
+                        "else synthetic; the default)")
+    p.add_argument("--size", help="ask the camera for WxH (synthetic: its size; default 640x480)")
+    p.add_argument("--loop", action="store_true", help="loop a video file")
+    p.add_argument("--style", action="append", help="style(s) to rotate through (default: every style)")
+    p.add_argument("--model-size", type=int, default=256,
+                   help="short side in px the network runs at; the output is scaled to the frame (default: 256)")
+    p.add_argument("--strength", type=float, default=1.0)
+    p.add_argument("--no-temporal", action="store_true", help="start with temporal smoothing off")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--frames", type=int, help="stop after showing N frames")
+    p.add_argument("--seconds", type=float, help="stop after S seconds")
+    p.add_argument("--no-window", action="store_true", help="no preview window (for streaming or recording)")
+    p.add_argument("--record", metavar="MP4", help="record the stylized output from the start")
+    p.add_argument("--out", default="out", help="folder for snapshots and recordings (default: out)")
+    p.add_argument("--fullscreen", action="store_true")
+    p.set_defaults(func=run)
+
+
+def have_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def open_live_source(args: argparse.Namespace):
+    from realtime.sources import SourceError, open_source, parse_size
+
+    size = parse_size(args.size)
+    if args.source == "auto":
+        try:
+            return open_source("0", size=size)
+        except SourceError:
+            print("stylecam: no camera found; showing the synthetic scene (--source synthetic)", file=sys.stderr)
+            return open_source("synthetic", size=size)
+    return open_source(args.source, size=size, loop=args.loop)
+
+
+def run(args: argparse.Namespace) -> int:
+    from models.registry import default_style_name, list_styles
+    from models.runtime import load_stylizers
+    from realtime.app import LiveApp
+    from realtime.sinks import NullSink, WindowSink
+    from video.temporal import LiveSmoother
+
+    if not 0.0 <= args.strength <= 1.0:
+        raise UserError(f"--strength must be between 0 and 1, got {args.strength}")
+    window = not args.no_window
+    seconds, record = args.seconds, args.record
+    if window and not have_display():
+        window = False
+        seconds = seconds or DEMO_CLIP_SECONDS
+        record = record or str(Path(args.out) / "live-demo.mp4")
+        print(f"stylecam: no display found; writing a {seconds:g} s stylized clip to {record} instead",
+              file=sys.stderr)
+    if args.style:
+        specs = args.style
+    else:
+        default = default_style_name()
+        names = [s.name for s in list_styles()]
+        specs = [default] + [n for n in names if n != default]
+    stylizers = load_stylizers(specs, device=args.device, model_size=args.model_size, strength=args.strength)
+    with open_live_source(args) as source:
+        app = LiveApp(source, stylizers, smoother=LiveSmoother(), snapshot_dir=args.out, record_dir=args.out,
+                      strength=args.strength, temporal=not args.no_temporal)
+        sink = WindowSink(fullscreen=args.fullscreen) if window else NullSink()
+        with sink:
+            if record:
+                app.start_recording(record)
+            app.run(sink, max_frames=args.frames, max_seconds=seconds)
+    print(app.summary())
+    for path in app.snapshots + app.recordings:
+        print(path)
+    return 0

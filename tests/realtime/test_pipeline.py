@@ -1,0 +1,76 @@
+import threading
+
+import numpy as np
+
+from realtime.frames import Frame
+from realtime.pipeline import LivePipeline
+from tests.fakes import ListSource, numbered_frame
+
+
+def identity(frame: Frame) -> Frame:
+    return frame
+
+
+def drain(pipe: LivePipeline, limit: float = 10.0) -> list[Frame]:
+    got = []
+    while not pipe.finished:
+        f = pipe.get(timeout=0.05)
+        if f is not None:
+            got.append(f)
+    return got
+
+
+def test_fast_processor_sees_every_frame_in_order():
+    source = ListSource([numbered_frame(i) for i in range(20)], fps=100)
+    with LivePipeline(source, identity, read_retries=0) as pipe:
+        got = drain(pipe)
+    assert [f.index for f in got] == list(range(20))
+    assert all(f.image[0, 0, 0] == f.index for f in got)
+
+
+def test_slow_processor_skips_stale_frames_instead_of_queueing():
+    def slow(frame: Frame) -> Frame:
+        threading.Event().wait(0.05)
+        return frame
+
+    source = ListSource([numbered_frame(i) for i in range(60)], fps=200)
+    with LivePipeline(source, slow, read_retries=0) as pipe:
+        got = drain(pipe)
+    indices = [f.index for f in got]
+    assert indices == sorted(indices) and len(indices) < 40  # frames were dropped, never reordered
+    assert pipe.captured.dropped > 20
+    assert indices[-1] >= 55  # the end of the stream is still shown
+
+
+def test_camera_hiccups_are_retried_with_a_status_message():
+    frames = [numbered_frame(0), None, None, numbered_frame(1)]
+    statuses = []
+    source = ListSource(frames, fps=100)
+    with LivePipeline(source, identity, read_retries=3, retry_delay=0.01) as pipe:
+        got = []
+        while not pipe.finished:
+            f = pipe.get(timeout=0.01)
+            statuses.append(pipe.status)
+            if f is not None:
+                got.append(f.index)
+    assert got == [0, 1]
+    assert any("retrying" in s for s in statuses)
+    assert "no more frames" in pipe.status
+
+
+def test_processing_error_is_reported_and_threads_end():
+    def broken(frame: Frame) -> Frame:
+        raise RuntimeError("boom")
+
+    pipe = LivePipeline(ListSource([numbered_frame(0)] * 5), broken, read_retries=0).start()
+    drain(pipe)
+    pipe.stop()
+    assert isinstance(pipe.error, RuntimeError) and pipe.alive_threads == []
+
+
+def test_stop_joins_threads_while_the_source_still_runs():
+    source = ListSource([np.zeros((8, 8, 3), np.uint8)] * 10_000, fps=500)
+    pipe = LivePipeline(source, identity).start()
+    assert pipe.get(timeout=2.0) is not None
+    pipe.stop()
+    assert pipe.alive_threads == []

@@ -1,0 +1,81 @@
+"""Optical flow and warping (OpenCV), and the reliability mask of Ruder et al. (2016).
+
+Flows are ``H×W×2 float32`` (u, v) in pixels. ``flow(a, b)`` gives, for each pixel x of
+``a``, where it moved in ``b``: ``a(x) ≈ b(x + flow(x))``. :func:`warp` is the matching
+backward warp: ``warp(b, flow)(x) = b(x + flow(x))``, an image aligned with ``a``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FLOW_METHODS = ("dis", "farneback")
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """``H×W×3 uint8 RGB`` → ``H×W uint8`` luma."""
+    import cv2
+
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+
+
+class FlowEstimator:
+    """Dense flow between grey frames: OpenCV DIS (default, ``medium`` preset as in QUALITY.md) or Farnebäck."""
+
+    def __init__(self, method: str = "dis", preset: str = "medium") -> None:
+        import cv2
+
+        if method not in FLOW_METHODS:
+            raise ValueError(f"unknown flow method {method!r} (choose from {', '.join(FLOW_METHODS)})")
+        self.method = method
+        if method == "dis":
+            presets = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+                       "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
+            self._dis = cv2.DISOpticalFlow_create(presets[preset])
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        import cv2
+
+        a, b = to_gray(a), to_gray(b)
+        if self.method == "dis":
+            return self._dis.calc(a, b, None)
+        return cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 4, 15, 3, 5, 1.2, 0)
+
+
+def warp(image: np.ndarray, flow: np.ndarray, border: int | None = None) -> np.ndarray:
+    """Backward warp: ``out(x) = image(x + flow(x))`` (bilinear, edges replicated)."""
+    import cv2
+
+    h, w = flow.shape[:2]
+    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    map_x, map_y = grid_x + flow[..., 0], grid_y + flow[..., 1]
+    mode = cv2.BORDER_REPLICATE if border is None else border
+    return cv2.remap(image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=mode)
+
+
+def reliable_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
+    """Pixels of frame t whose flow to t+1 is trustworthy (Ruder et al. 2016), ``H×W bool``.
+
+    ``forward``: flow t→t+1; ``backward``: flow t+1→t. A pixel is unreliable when the
+    forward–backward check fails, ``|w + ŵ|² > 0.01(|w|² + |ŵ|²) + 0.5`` with ŵ the backward
+    flow sampled at x + w(x) (occlusion), or when it sits on a motion boundary,
+    ``|∇u|² + |∇v|² > 0.01|w|² + 0.002``.
+    """
+    back_at = warp(backward, forward)
+    total = forward + back_at
+    fb = (total**2).sum(-1) > 0.01 * ((forward**2).sum(-1) + (back_at**2).sum(-1)) + 0.5
+    du_y, du_x = np.gradient(forward[..., 0])
+    dv_y, dv_x = np.gradient(forward[..., 1])
+    boundary = du_x**2 + du_y**2 + dv_x**2 + dv_y**2 > 0.01 * (forward**2).sum(-1) + 0.002
+    return ~(fb | boundary)
+
+
+def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize a flow field to ``size`` = (width, height), scaling the vectors with it."""
+    import cv2
+
+    h, w = flow.shape[:2]
+    out = cv2.resize(flow, size, interpolation=cv2.INTER_LINEAR)
+    out[..., 0] *= size[0] / w
+    out[..., 1] *= size[1] / h
+    return out

@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The live preview: the camera if there is one, else the synthetic scene; with no display at
+# all it says so and writes a short stylized clip to out/ instead.
 run: $(STAMP)
-	$(BIN)/stylecam demo --out out
+	$(BIN)/stylecam live
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

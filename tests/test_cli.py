@@ -166,3 +166,11 @@ def test_live_without_display_writes_a_clip_instead(tiny_style, tmp_path, monkey
 def test_live_bad_source_is_one_line(tiny_style, source, words, capsys):
     assert main(["live", "--source", source, "--no-window", "--style", str(tiny_style)]) == 2
     assert words in one_error_line(capsys)
+
+
+def test_bench_pipeline_prints_fps_and_latency(tiny_style, capsys):
+    assert main(["bench", "--pipeline", "--style", str(tiny_style), "--size", "64x48", "--model-size", "32",
+                 "--frames", "10", "--warmup", "2", "--fps", "60", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["frames"] >= 10 and 0 < result["fps"] <= 70
+    assert 0 < result["latency_p50_ms"] <= result["latency_p95_ms"] and result["temporal"] is True

@@ -71,7 +71,11 @@ class LiveApp:
     """
 
     def __init__(self, source: Source, stylizers: list, smoother=None, snapshot_dir: str | Path = "out",
-                 record_dir: str | Path = "out", strength: float = 1.0, temporal: bool = True) -> None:
+                 record_dir: str | Path = "out", strength: float = 1.0, temporal: bool = True,
+                 outputs: list | None = None) -> None:
+        """``outputs``: (name, opener) pairs; ``opener(size, fps)`` returns a sink for the stylized
+        frames (a virtual camera, a network stream). Each runs in its own thread and drops
+        frames rather than slow the preview."""
         if not stylizers:
             raise ValueError("no styles to show")
         self.source = source
@@ -91,6 +95,10 @@ class LiveApp:
         self._held: Frame | None = None
         self.pipeline: LivePipeline | None = None
         self.last_view: np.ndarray | None = None
+        self.output_openers = list(outputs or [])
+        self.outputs: list[tuple[str, object]] = []
+        self.output_errors: list[str] = []
+        self._t0: float | None = None
 
     # -- processing thread -------------------------------------------------------------
     @property
@@ -219,6 +227,10 @@ class LiveApp:
         if self._record_path is not None:
             line += f" | REC {time.monotonic() - self._record_started:4.0f} s"
         lines = [line, "h: help"]
+        if self.outputs:
+            lines.append(" | ".join(
+                f"{name}: stopped ({sink.error})" if sink.error else f"{name}: {sink.written} sent, {sink.dropped} dropped"
+                for name, sink in self.outputs))
         if self.pipeline is not None and self.pipeline.status:
             lines.append(self.pipeline.status)
         now = time.monotonic()
@@ -245,6 +257,7 @@ class LiveApp:
                     frame = pipe.get(timeout=0.03)
                     if frame is not None:
                         self.stats.record(time.monotonic() - frame.captured)
+                        self._send_outputs(frame)
                         self.last_view = self.compose(frame)
                         sink.write(self.last_view)
                         if self._record_path is not None:
@@ -263,12 +276,42 @@ class LiveApp:
         finally:
             if self._record_path is not None:
                 self.toggle_recording()
+            self._close_outputs()
         return self.stats
+
+    def _send_outputs(self, frame: Frame) -> None:
+        """Hand the clean stylized frame to every output, opening them on the first frame (its size)."""
+        from realtime.sinks import ThreadedSink
+
+        if self.output_openers and not self.outputs:
+            h, w = frame.image.shape[:2]
+            self._t0 = frame.captured
+            for name, opener in self.output_openers:
+                inner = opener((w - w % 2, h - h % 2), self.source.fps)
+                self.outputs.append((name, ThreadedSink(inner, max_queue=2, name=f"stylecam-{name}")))
+        image = frame.image[: frame.image.shape[0] // 2 * 2, : frame.image.shape[1] // 2 * 2]
+        for _, out in self.outputs:
+            out.write(image, frame.captured - (self._t0 or frame.captured))
+
+    def _close_outputs(self) -> None:
+        errors = []
+        for name, out in self.outputs:
+            try:
+                out.close()
+            except Exception as exc:  # noqa: BLE001 - every output gets closed; the first error is reported
+                errors.append(f"{name}: {exc}")
+        self.output_openers = []
+        self.output_errors = errors
 
     def summary(self) -> str:
         lat = self.stats.latencies
         infer = statistics.median(self.stats.infer_ms) if self.stats.infer_ms else 0.0
         dropped = self.pipeline.captured.dropped if self.pipeline else 0
-        return (f"{self.stats.shown} frames shown, {self.stats.fps:.1f} fps, latency p50 "
+        text = (f"{self.stats.shown} frames shown, {self.stats.fps:.1f} fps, latency p50 "
                 f"{self.stats.latency_ms(0.5):.0f} ms p95 {self.stats.latency_ms(0.95):.0f} ms over {len(lat)} frames,"
                 f" stylize {infer:.0f} ms, {dropped} stale camera frames skipped")
+        for name, out in self.outputs:
+            text += f"; {name}: {out.written} frames sent, {out.dropped} dropped"
+        for error in self.output_errors:
+            text += f"; error in {error}"
+        return text

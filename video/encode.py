@@ -1,4 +1,10 @@
-"""Writing H.264 MP4 files with PyAV, written under a temporary name and renamed when complete."""
+"""H.264 encoding with PyAV: MP4 files (written under a temporary name, renamed when complete)
+and live network streams (MPEG-TS over UDP/SRT, FLV over RTMP).
+
+Frames are ``H×W×3 uint8 RGB``; they are stamped ``i / fps`` unless ``write`` gets a
+timestamp in seconds (variable frame rate: a live recording keeps real time even when
+frames were dropped).
+"""
 
 from __future__ import annotations
 
@@ -8,39 +14,32 @@ from pathlib import Path
 
 import numpy as np
 
+TIME_BASE = Fraction(1, 90000)
 
-class VideoWriter:
-    """Encode ``H×W×3 uint8 RGB`` frames to an MP4 (H.264, yuv420p, ``+faststart``).
 
-    Frames are stamped ``i / fps`` unless :meth:`write` is given a timestamp in seconds
-    (variable frame rate: a live recording keeps real time even when frames were dropped).
+class H264Encoder:
+    """An H.264 (yuv420p) video stream in a PyAV output container; ``close`` flushes the encoder."""
 
-    The file appears under its name only after :meth:`close` has flushed the encoder; until
-    then it is ``.NAME.part``. :meth:`abort` removes the partial file.
-    """
-
-    def __init__(self, path: str | Path, fps: float, size: tuple[int, int], crf: int = 20,
-                 preset: str = "veryfast", codec: str = "libx264", tune: str | None = None) -> None:
+    def __init__(self, target: str, fps: float, size: tuple[int, int], *, format: str | None = None,
+                 options: dict[str, str] | None = None, container_options: dict[str, str] | None = None,
+                 codec: str = "libx264") -> None:
         import av
 
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.path.with_name(f".{self.path.stem}.part{self.path.suffix}")
         w, h = size
         if w % 2 or h % 2:
             raise ValueError(f"H.264 with yuv420p needs an even frame size, got {w}x{h}")
         self.size = size
-        self._container = av.open(str(self.tmp), mode="w", options={"movflags": "+faststart"})
-        rate = Fraction(fps).limit_denominator(1001)
-        self._stream = self._container.add_stream(codec, rate=rate)
-        self._stream.width, self._stream.height = w, h
-        self._stream.pix_fmt = "yuv420p"
-        options = {"crf": str(crf), "preset": preset}
-        if tune:
-            options["tune"] = tune
-        self._stream.options = options
-        self._stream.codec_context.time_base = Fraction(1, 90000)
-        self._rate = rate
+        self.container = av.open(target, mode="w", format=format, options=container_options or {})
+        try:
+            self.rate = Fraction(fps).limit_denominator(1001)
+            self.stream = self.container.add_stream(codec, rate=self.rate)
+            self.stream.width, self.stream.height = w, h
+            self.stream.pix_fmt = "yuv420p"
+            self.stream.options = options or {}
+            self.stream.codec_context.time_base = TIME_BASE
+        except Exception:
+            self.container.close()
+            raise
         self._last_pts = -1
         self.frames = 0
 
@@ -50,25 +49,55 @@ class VideoWriter:
         if (image.shape[1], image.shape[0]) != self.size:
             raise ValueError(f"frame {image.shape[1]}x{image.shape[0]} does not match the video's {self.size}")
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-        seconds = self.frames / self._rate if timestamp is None else timestamp
-        pts = max(round(seconds * 90000), self._last_pts + 1)
-        frame.pts, frame.time_base = pts, Fraction(1, 90000)
+        seconds = self.frames / self.rate if timestamp is None else timestamp
+        pts = max(round(seconds / TIME_BASE), self._last_pts + 1)
+        frame.pts, frame.time_base = pts, TIME_BASE
         self._last_pts = pts
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
         self.frames += 1
+
+    def close(self) -> None:
+        try:
+            for packet in self.stream.encode():
+                self.container.mux(packet)
+        finally:
+            self.container.close()
+
+
+class VideoWriter:
+    """An MP4 file (H.264, yuv420p, ``+faststart``) that appears under its name only once complete.
+
+    Until :meth:`close` has flushed the encoder the data is in ``.NAME.part.mp4``;
+    :meth:`abort` removes it.
+    """
+
+    def __init__(self, path: str | Path, fps: float, size: tuple[int, int], crf: int = 20,
+                 preset: str = "veryfast", codec: str = "libx264", tune: str | None = None) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.path.with_name(f".{self.path.stem}.part{self.path.suffix}")
+        options = {"crf": str(crf), "preset": preset, **({"tune": tune} if tune else {})}
+        self._encoder = H264Encoder(str(self.tmp), fps, size, format="mp4", options=options,
+                                    container_options={"movflags": "+faststart"}, codec=codec)
+        self.size = size
+
+    @property
+    def frames(self) -> int:
+        return self._encoder.frames
+
+    def write(self, image: np.ndarray, timestamp: float | None = None) -> None:
+        self._encoder.write(image, timestamp)
 
     def close(self) -> Path:
         """Flush the encoder, finish the file and move it to its final name."""
-        for packet in self._stream.encode():
-            self._container.mux(packet)
-        self._container.close()
+        self._encoder.close()
         os.replace(self.tmp, self.path)
         return self.path
 
     def abort(self) -> None:
         try:
-            self._container.close()
+            self._encoder.container.close()
         except Exception:  # noqa: BLE001 - the file is removed either way
             pass
         self.tmp.unlink(missing_ok=True)
@@ -81,3 +110,32 @@ class VideoWriter:
             self.close()
         else:
             self.abort()
+
+
+STREAM_SCHEMES = {"udp": "mpegts", "srt": "mpegts", "rtmp": "flv", "rtmps": "flv", "tcp": "mpegts"}
+
+
+def stream_format(url: str) -> str:
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in STREAM_SCHEMES:
+        raise ValueError(f"unsupported stream URL {url!r}: use udp://HOST:PORT, srt://HOST:PORT or rtmp://...")
+    return STREAM_SCHEMES[scheme]
+
+
+class NetworkStream(H264Encoder):
+    """A low-latency H.264 stream for OBS's Media Source: MPEG-TS over UDP/SRT or FLV over RTMP.
+
+    x264 runs with ``preset=ultrafast, tune=zerolatency``, no B-frames and a keyframe every
+    second, so a receiver that joins late starts within a second.
+    """
+
+    def __init__(self, url: str, fps: float, size: tuple[int, int], bitrate_kbps: int = 4000) -> None:
+        fmt = stream_format(url)
+        gop = str(max(1, round(fps)))
+        options = {"preset": "ultrafast", "tune": "zerolatency", "g": gop, "bf": "0",
+                   "b": f"{bitrate_kbps}k", "maxrate": f"{bitrate_kbps}k", "bufsize": f"{bitrate_kbps}k"}
+        target = url
+        if url.startswith("udp://") and "pkt_size" not in url:
+            target += ("&" if "?" in url else "?") + "pkt_size=1316"
+        super().__init__(target, fps, size, format=fmt, options=options)
+        self.url = url

@@ -31,7 +31,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--record", metavar="MP4", help="record the stylized output from the start")
     p.add_argument("--out", default="out", help="folder for snapshots and recordings (default: out)")
     p.add_argument("--fullscreen", action="store_true")
+    vcam = p.add_argument_group("virtual camera (pip install 'stylecam[vcam]')")
+    vcam.add_argument("--vcam", action="store_true", help="send the stylized video to a virtual camera")
+    vcam.add_argument("--vcam-device", help="device, e.g. /dev/video10 (default: the first free one)")
+    vcam.add_argument("--vcam-backend", help="obs, v4l2loopback or unitycapture (default: any available)")
+    p.add_argument("--stream", metavar="URL",
+                   help="send an H.264 stream for OBS's Media Source: udp://HOST:PORT, srt://HOST:PORT, rtmp://...")
     p.set_defaults(func=run)
+
+
+def output_openers(args: argparse.Namespace) -> list:
+    from realtime.outputs import VirtualCamera, open_stream
+
+    outputs = []
+    if args.vcam:
+        outputs.append(("vcam", lambda size, fps: VirtualCamera(size, fps, args.vcam_device, args.vcam_backend)))
+    if args.stream:
+        outputs.append(("stream", lambda size, fps: open_stream(args.stream, fps, size)))
+    return outputs
 
 
 def have_display() -> bool:
@@ -66,10 +83,13 @@ def run(args: argparse.Namespace) -> int:
     seconds, record = args.seconds, args.record
     if window and not have_display():
         window = False
-        seconds = seconds or DEMO_CLIP_SECONDS
-        record = record or str(Path(args.out) / "live-demo.mp4")
-        print(f"stylecam: no display found; writing a {seconds:g} s stylized clip to {record} instead",
-              file=sys.stderr)
+        if args.vcam or args.stream:
+            print("stylecam: no display found; running without the preview window", file=sys.stderr)
+        else:
+            seconds = seconds or DEMO_CLIP_SECONDS
+            record = record or str(Path(args.out) / "live-demo.mp4")
+            print(f"stylecam: no display found; writing a {seconds:g} s stylized clip to {record} instead",
+                  file=sys.stderr)
     if args.style:
         specs = args.style
     else:
@@ -79,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     stylizers = load_stylizers(specs, device=args.device, model_size=args.model_size, strength=args.strength)
     with open_live_source(args) as source:
         app = LiveApp(source, stylizers, smoother=LiveSmoother(), snapshot_dir=args.out, record_dir=args.out,
-                      strength=args.strength, temporal=not args.no_temporal)
+                      strength=args.strength, temporal=not args.no_temporal, outputs=output_openers(args))
         sink = WindowSink(fullscreen=args.fullscreen) if window else NullSink()
         with sink:
             if record:

@@ -229,8 +229,8 @@ class LiveApp:
         lines = [line, "h: help"]
         if self.outputs:
             lines.append(" | ".join(
-                f"{name}: stopped ({sink.error})" if sink.error else f"{name}: {sink.written} sent, {sink.dropped} dropped"
-                for name, sink in self.outputs))
+                f"{name}: stopped ({out.error})" if out.error else f"{name}: {out.written} sent, {out.dropped} dropped"
+                for name, out in self.outputs))
         if self.pipeline is not None and self.pipeline.status:
             lines.append(self.pipeline.status)
         now = time.monotonic()

@@ -155,3 +155,18 @@ def test_bad_stream_url_is_one_line(tmp_path, capsys):
     style = solid_style(tmp_path / "s.safetensors", (1, 1, 1))
     assert main(live_args(style, "--stream", "ftp://example", "--frames", "5")) == 2
     assert "unsupported stream URL" in capsys.readouterr().err
+
+
+def test_vcam_stream_and_recording_at_once(backends, tmp_path, capsys):
+    import av
+
+    red = solid_style(tmp_path / "red.safetensors", (1, -1, -1))
+    record = tmp_path / "rec.mp4"
+    assert main(live_args(red, "--vcam", "--vcam-backend", "stylecam-recording", "--stream",
+                          f"udp://127.0.0.1:{free_udp_port()}", "--record", str(record), "--frames", "20")) == 0
+    summary = capsys.readouterr().out
+    assert "vcam: " in summary and "stream: " in summary
+    assert len(backends.instances[0].frames) >= 2
+    with av.open(str(record)) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    assert len(frames) == 20 and frames[-1][..., 0].mean() > 180

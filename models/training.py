@@ -267,6 +267,7 @@ def train(
 
     model.train()
     last_ckpt = time.monotonic()
+    skipped = 0
     try:
         while not done():
             t0 = time.monotonic()
@@ -282,7 +283,14 @@ def train(
                 loss = cfg.style_weight * s_loss + cfg.content_weight * c_loss + cfg.tv_weight * tv
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
-            scaler.step(opt)
+            scaler.unscale_(opt)
+            grads = [p.grad for group in opt.param_groups for p in group["params"] if p.grad is not None]
+            if torch.isfinite(loss) and all(torch.isfinite(g).all() for g in grads):
+                scaler.step(opt)  # a non-finite step (a bf16/fp16 overflow) is skipped, never applied
+            else:
+                skipped += 1
+                if skipped > 50:
+                    raise FloatingPointError(f"training diverged: {skipped} non-finite steps (try a lower --lr)")
             scaler.update()
             step += 1
             elapsed += time.monotonic() - t0
@@ -299,6 +307,7 @@ def train(
     write_preview()
     model.eval().cpu()
     metadata["train"]["final_step"] = step
+    metadata["train"]["skipped_steps"] = skipped
     metadata["train"]["train_seconds"] = round(elapsed, 1)
     if bank is None:
         return save_style(net, metadata, out_path)

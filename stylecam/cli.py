@@ -10,9 +10,9 @@ import argparse
 import sys
 
 from stylecam import __version__
-from stylecam.commands import bench, demo, gallery, image, live, styles, train
+from stylecam.commands import bench, demo, gallery, image, live, render, styles, temporal_error, train
 
-COMMANDS = (live, demo, image, styles, gallery, train, bench)
+COMMANDS = (live, render, demo, image, styles, gallery, train, bench, temporal_error)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,16 +20,20 @@ TIME_BASE = Fraction(1, 90000)
 class H264Encoder:
     """An H.264 (yuv420p) video stream in a PyAV output container; ``close`` flushes the encoder."""
 
-    def __init__(self, target: str, fps: float, size: tuple[int, int], *, format: str | None = None,
+    def __init__(self, target, fps: float, size: tuple[int, int], *, format: str | None = None,
                  options: dict[str, str] | None = None, container_options: dict[str, str] | None = None,
-                 codec: str = "libx264") -> None:
+                 codec: str = "libx264", rotation: int = 0) -> None:
+        """``target``: a path or URL to open, or an already open PyAV output container (shared with audio)."""
         import av
 
         w, h = size
         if w % 2 or h % 2:
             raise ValueError(f"H.264 with yuv420p needs an even frame size, got {w}x{h}")
         self.size = size
-        self.container = av.open(target, mode="w", format=format, options=container_options or {})
+        if isinstance(target, str):
+            self.container = av.open(target, mode="w", format=format, options=container_options or {})
+        else:
+            self.container = target
         try:
             self.rate = Fraction(fps).limit_denominator(1001)
             self.stream = self.container.add_stream(codec, rate=self.rate)
@@ -37,6 +41,8 @@ class H264Encoder:
             self.stream.pix_fmt = "yuv420p"
             self.stream.options = options or {}
             self.stream.codec_context.time_base = TIME_BASE
+            if rotation:
+                self.stream.set_display_rotation(rotation)
         except Exception:
             self.container.close()
             raise
@@ -57,10 +63,14 @@ class H264Encoder:
             self.container.mux(packet)
         self.frames += 1
 
+    def flush(self) -> None:
+        """Drain the encoder's delayed frames into the container (the end of the stream)."""
+        for packet in self.stream.encode():
+            self.container.mux(packet)
+
     def close(self) -> None:
         try:
-            for packet in self.stream.encode():
-                self.container.mux(packet)
+            self.flush()
         finally:
             self.container.close()
 

@@ -42,12 +42,12 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
     from realtime.app import LiveApp
     from realtime.sinks import NullSink
     from realtime.sources import SyntheticSource
-    from video.temporal import LiveSmoother
+    from video.temporal import live_smoother
 
     stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=args.model_size)
     frames = args.frames
     source = SyntheticSource(size, fps=args.fps, realtime=True)
-    app = LiveApp(source, [(stylizer.name, stylizer)], smoother=LiveSmoother(), temporal=not args.no_temporal)
+    app = LiveApp(source, [(stylizer.name, stylizer)], smoother=live_smoother(), temporal=not args.no_temporal)
     sink = NullSink()
     t0 = time.monotonic()
     app.run(sink, max_frames=args.warmup)

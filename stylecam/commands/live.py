@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from models.runtime import load_stylizers
     from realtime.app import LiveApp
     from realtime.sinks import NullSink, WindowSink
-    from video.temporal import LiveSmoother
+    from video.temporal import live_smoother
 
     if not 0.0 <= args.strength <= 1.0:
         raise UserError(f"--strength must be between 0 and 1, got {args.strength}")
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         specs = [default] + [n for n in names if n != default]
     stylizers = load_stylizers(specs, device=args.device, model_size=args.model_size, strength=args.strength)
     with open_live_source(args) as source:
-        app = LiveApp(source, stylizers, smoother=LiveSmoother(), snapshot_dir=args.out, record_dir=args.out,
+        app = LiveApp(source, stylizers, smoother=live_smoother(), snapshot_dir=args.out, record_dir=args.out,
                       strength=args.strength, temporal=not args.no_temporal, outputs=output_openers(args))
         sink = WindowSink(fullscreen=args.fullscreen) if window else NullSink()
         with sink:

@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         progress.close()
         print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)
         return 130
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, FloatingPointError) as exc:
         raise UserError(str(exc)) from None
     progress.close()
     print(f"wrote {path} (style {args.name!r}; preview in {run_dir})")

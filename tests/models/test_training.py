@@ -93,3 +93,20 @@ def test_empty_data_exception(tmp_path, dataset):
     cfg.data = [str(empty)]
     with pytest.raises(ValueError, match="no training images"):
         train(cfg, tmp_path / "run", tmp_path / "t.safetensors", {"name": "t"})
+
+
+def test_non_finite_step_is_skipped_not_applied(dataset, tmp_path, monkeypatch):
+    import models.training as training
+
+    real = training.perceptual_losses
+    calls = {"n": 0}
+
+    def sometimes_nan(*args):
+        calls["n"] += 1
+        s, c = real(*args)
+        return (s * float("nan"), c) if calls["n"] == 2 else (s, c)
+
+    monkeypatch.setattr(training, "perceptual_losses", sometimes_nan)
+    out = train(config(dataset, steps=4), tmp_path / "run", tmp_path / "t.safetensors", {"name": "t"})
+    net, meta = load_style(out)  # load_style refuses non-finite weights
+    assert meta["train"]["skipped_steps"] == 1 and meta["train"]["final_step"] == 4

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from video.flow import FlowEstimator, reliable_mask, resize_flow, warp
-from video.temporal import LiveSmoother, blend_with_previous
+from video.temporal import TemporalSmoother, blend_weight, blend_with_previous, live_smoother
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_blend_against_formula():
 
 def test_feature_live_smoother_reduces_flicker_on_a_still_scene(texture):
     rng = np.random.default_rng(1)
-    smoother = LiveSmoother(strength=0.6)
+    smoother = live_smoother()
     raw, smooth = [], []
     for _ in range(12):
         stylized = np.clip(texture.astype(int) + rng.integers(-30, 30, texture.shape), 0, 255).astype(np.uint8)
@@ -84,9 +84,22 @@ def test_feature_live_smoother_reduces_flicker_on_a_still_scene(texture):
 
 
 def test_live_smoother_follows_motion_without_smearing(texture):
-    smoother = LiveSmoother(strength=0.6)
+    smoother = live_smoother()
     smoother(texture, texture)
     moved = shift(texture, 5, 0)
     out = smoother(moved, moved)  # the stylization equals the frame: a good warp changes nothing
     inner = (slice(20, -20), slice(20, -20))
     assert np.abs(out[inner].astype(int) - moved[inner]).mean() < 4
+
+
+def test_blend_weight_is_the_closed_form_minimiser():
+    # argmin_o (o - s)^2 + lam * m * (o - w)^2  =  (s + lam*m*w) / (1 + lam*m)
+    s, w, lam = 10.0, 50.0, 4.0
+    for m in (0.0, 1.0):
+        weight = blend_weight(np.array([[m]]), lam)[0, 0]
+        assert (1 - weight) * s + weight * w == pytest.approx((s + lam * m * w) / (1 + lam * m))
+
+
+def test_full_resolution_smoother_matches_strength():
+    smoother = TemporalSmoother(strength=0.8, method="farneback", preset="medium", flow_width=None)
+    assert smoother.lam == pytest.approx(4.0)

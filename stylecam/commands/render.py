@@ -1,0 +1,94 @@
+"""``stylecam render IN OUT --style NAME``: a stylized video, without flicker."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from models.errors import UserError
+
+EXIT_PARTIAL = 3
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("render", help="stylize a video file (or image sequence) into an MP4 (or images)")
+    p.add_argument("input", help="video file, or an image sequence such as frames/%%05d.jpg (with --fps)")
+    p.add_argument("output", help="MP4 file, or a frame pattern such as out/%%05d.png")
+    p.add_argument("--style", help="style name or path (default: the default style)")
+    p.add_argument("--model-size", type=int, help="short side the network runs at (default: the video's)")
+    p.add_argument("--strength", type=float, default=1.0)
+    p.add_argument("--preserve-color", action="store_true")
+    temporal = p.add_mutually_exclusive_group()
+    temporal.add_argument("--temporal", dest="temporal", action="store_true", default=True,
+                          help="optical-flow temporal consistency (the default)")
+    temporal.add_argument("--no-temporal", dest="temporal", action="store_false", help="stylize each frame alone")
+    p.add_argument("--flow", choices=("dis", "farneback"), default="dis", help="optical flow (default: dis)")
+    p.add_argument("--temporal-strength", type=float, default=0.8,
+                   help="weight of the warped previous output where the flow is reliable (default: 0.8)")
+    p.add_argument("--fps", type=float, help="frame rate of an image-sequence input")
+    p.add_argument("--crf", type=int, default=18, help="x264 quality, lower is better (default: 18)")
+    p.add_argument("--preset", default="medium", help="x264 preset (default: medium)")
+    p.add_argument("--codec", default="libx264", help="video encoder (default: libx264)")
+    p.add_argument("--keep-going", action="store_true", help="keep the frames that decode from a damaged input")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+class Terminated(Exception):
+    pass
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def run(args: argparse.Namespace) -> int:
+    from models.registry import default_style_name
+    from models.runtime import Stylizer
+    from stylecam.progress import Progress
+    from video.render import RenderOptions, render
+    from video.temporal import render_smoother
+
+    if not 0 <= args.crf <= 51:
+        raise UserError(f"--crf must be between 0 and 51, got {args.crf}")
+    if not 0.0 <= args.temporal_strength < 1.0:
+        raise UserError("--temporal-strength must be in [0, 1)")
+    stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=args.model_size,
+                        strength=args.strength, preserve_colors=args.preserve_color)
+    smoother = render_smoother(args.flow, args.temporal_strength) if args.temporal else None
+    bar = Progress(f"render {stylizer.name}", quiet=args.quiet)
+
+    def progress(done: int, total: int | None, elapsed: float) -> None:
+        fps = done / max(elapsed, 1e-9)
+        eta = (total - done) / fps if total and fps > 0 else None
+        bar.update(done / total if total else None, f"{done}/{total or '?'} frames {fps:.1f} fps", eta)
+
+    options = RenderOptions(crf=args.crf, preset=args.preset, codec=args.codec, fps=args.fps,
+                            keep_going=args.keep_going)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        result = render(args.input, args.output, stylizer, smoother, options, progress)
+    except Terminated:
+        bar.close()
+        print("stylecam: terminated; no output written", file=sys.stderr)
+        return 143
+    except KeyboardInterrupt:
+        bar.close()
+        print("stylecam: interrupted; no output written", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        bar.close()
+        raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    bar.close()
+    print(f"{result.output}: {result.frames} frames in {result.seconds:.1f} s "
+          f"({result.frames / max(result.seconds, 1e-9):.1f} fps), audio {result.audio}, "
+          f"temporal {'on (' + args.flow + ')' if args.temporal else 'off'}")
+    if result.corrupt:
+        print(f"stylecam: warning: the input is damaged ({result.corrupt}); kept the {result.frames} frames "
+              "that decoded", file=sys.stderr)
+        return EXIT_PARTIAL
+    return 0

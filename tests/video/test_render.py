@@ -1,0 +1,165 @@
+"""``render`` on tiny clips made with PyAV: frames, timestamps, audio, rotation, safety, temporal consistency."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from models.images import write_rgb
+from stylecam.cli import main
+from tests.video.media import make_clip, moving_frame, probe
+from video.decode import InputError
+from video.metrics import warping_errors
+from video.render import render
+from video.temporal import render_smoother
+
+
+def invert(frame: np.ndarray) -> np.ndarray:
+    return 255 - frame
+
+
+def test_feature_frames_timestamps_audio_and_rotation_are_kept(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=16, rotation=90)
+    out = tmp_path / "out.mp4"
+    result = render(str(src), str(out), invert)
+    a, b = probe(src), probe(out)
+    assert result.frames == 16 and b["times"] == a["times"] and b["size"] == a["size"]
+    assert b["rotation"] == 90 and b["codec"] == "h264" and b["pix_fmt"] == "yuv420p"
+    assert b["audio"] == a["audio"] and result.audio == "copied"  # same packets, not re-encoded
+    assert np.abs(b["images"][5].astype(int) - (255 - a["images"][5])).mean() < 12  # stylized frames
+
+
+def test_variable_frame_rate_and_pcm_audio(tmp_path):
+    times = [0.0, 0.05, 0.07, 0.2, 0.21, 0.4, 0.41, 0.6]
+    src = make_clip(tmp_path / "in.mov", frames=8, audio="pcm_s16le", times=times)
+    out = tmp_path / "out.mp4"
+    result = render(str(src), str(out), invert)
+    b = probe(out)
+    assert b["times"] == pytest.approx(times, abs=1e-3)
+    assert result.audio == "re-encoded to aac" and b["audio"]["codec"] == "aac" and b["audio"]["packets"] >= 5
+
+
+def test_faststart_puts_the_index_first(tmp_path):
+    out = tmp_path / "out.mp4"
+    render(str(make_clip(tmp_path / "in.mp4")), str(out), invert)
+    head = out.read_bytes()[:4096]
+    assert head.find(b"moov") != -1 and head.find(b"moov") < max(head.find(b"mdat"), 4096)
+
+
+def test_image_sequence_in_and_frames_out(tmp_path):
+    for i in range(5):
+        write_rgb(tmp_path / "seq" / f"{i + 1:05d}.png", moving_frame(i))
+    out_pattern = str(tmp_path / "out" / "%04d.png")
+    result = render(str(tmp_path / "seq" / "%05d.png"), out_pattern, invert,
+                    options=__import__("video.render", fromlist=["RenderOptions"]).RenderOptions(fps=12))
+    assert result.frames == 5 and sorted(p.name for p in (tmp_path / "out").iterdir())[0] == "0001.png"
+    mp4 = tmp_path / "seq.mp4"
+    assert main(["render", str(tmp_path / "seq" / "%05d.png"), str(mp4), "--fps", "12", "--quiet",
+                 "--style", str(_tiny(tmp_path))]) == 0
+    assert probe(mp4)["times"] == pytest.approx([i / 12 for i in range(5)], abs=1e-3)
+
+
+def _tiny(tmp_path):
+    from tests.conftest import make_style
+
+    return make_style(tmp_path / "tiny.safetensors")
+
+
+@pytest.mark.parametrize("case", ["zero_bytes", "random_bytes", "no_video_stream", "missing"])
+def test_bad_inputs_are_one_line_with_no_output(case, tmp_path, capsys):
+    src = tmp_path / "in.mp4"
+    if case == "zero_bytes":
+        src.write_bytes(b"")
+    elif case == "random_bytes":
+        src.write_bytes(os.urandom(5000))
+    elif case == "no_video_stream":
+        import av
+
+        with av.open(str(src), "w") as c:
+            a = c.add_stream("aac", rate=16000)
+            a.layout = "mono"
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            frame.sample_rate = 16000
+            for p in [*a.encode(frame), *a.encode()]:
+                c.mux(p)
+    out = tmp_path / "out.mp4"
+    assert main(["render", str(src), str(out), "--quiet", "--style", str(_tiny(tmp_path))]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("stylecam: error:")
+    assert not out.exists() and not list(tmp_path.glob(".out*"))
+
+
+def test_damaged_file_fails_cleanly_or_keeps_what_decodes(tmp_path, capsys):
+    src = make_clip(tmp_path / "in.mp4", frames=40, audio=None, container_format="mpegts")
+    data = src.read_bytes()
+    src.write_bytes(data[: len(data) * 2 // 3] + os.urandom(3000))
+    out = tmp_path / "out.mp4"
+    style = str(_tiny(tmp_path))
+    rc = main(["render", str(src), str(out), "--quiet", "--style", style, "--no-temporal"])
+    if rc == 0:  # the demuxer resynchronised: every frame it found is there, nothing half-written
+        assert 10 < len(probe(out)["times"]) <= 40
+    else:
+        assert rc == 2 and not out.exists()
+        assert main(["render", str(src), str(out), "--quiet", "--style", style, "--keep-going"]) == 3
+        assert 10 < len(probe(out)["times"]) < 40
+
+
+def test_interrupt_leaves_no_output_and_keeps_a_previous_one(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=16)
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"previous render")
+    calls = {"n": 0}
+
+    def interrupted(frame):
+        calls["n"] += 1
+        if calls["n"] == 8:
+            raise KeyboardInterrupt
+        return frame
+
+    with pytest.raises(KeyboardInterrupt):
+        render(str(src), str(out), interrupted)
+    assert out.read_bytes() == b"previous render"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "out.mp4"]
+
+
+def test_feature_temporal_consistency_lowers_the_warping_error(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=16, audio=None, size=(96, 64))
+    rng = np.random.default_rng(0)
+
+    def flickery(frame):  # a stylization that changes noise pattern every frame, as networks do
+        return np.clip(255 - frame.astype(int) + rng.integers(-40, 40, frame.shape), 0, 255).astype(np.uint8)
+
+    plain, smooth = tmp_path / "plain.mp4", tmp_path / "smooth.mp4"
+    render(str(src), str(plain), flickery)
+    render(str(src), str(smooth), flickery, render_smoother("dis"))
+    inputs = probe(src)["images"]
+    e_plain, floor, _ = warping_errors(inputs, probe(plain)["images"])
+    e_smooth, _, _ = warping_errors(inputs, probe(smooth)["images"])
+    assert floor < e_smooth < 0.6 * e_plain
+
+
+def test_temporal_error_command(tmp_path, capsys):
+    src = make_clip(tmp_path / "in.mp4", frames=8, audio=None)
+    out = tmp_path / "out.mp4"
+    render(str(src), str(out), invert)
+    assert main(["temporal-error", str(src), str(out), "--json"]) == 0
+    import json
+
+    result = json.loads(capsys.readouterr().out)
+    assert result["pairs"] == 7 and result["input"] >= 0 and result["stylized"] >= 0
+
+
+def test_temporal_error_needs_equal_length(tmp_path, capsys):
+    a = make_clip(tmp_path / "a.mp4", frames=8, audio=None)
+    b = make_clip(tmp_path / "b.mp4", frames=6, audio=None)
+    assert main(["temporal-error", str(a), str(b)]) == 2
+    assert "fewer frames" in capsys.readouterr().err
+
+
+def test_unreadable_input_error_type(tmp_path):
+    bad = tmp_path / "x.mp4"
+    bad.write_bytes(b"not a video")
+    with pytest.raises(InputError):
+        render(str(bad), str(tmp_path / "o.mp4"), invert)

@@ -1,0 +1,186 @@
+"""The offline render job: a video (or image sequence) in, a stylized MP4 (or image sequence) out.
+
+The output keeps the input's frames one for one with their timestamps (variable frame
+rate included), its frame rate, its audio (copied, or re-encoded to AAC when MP4 cannot
+carry the codec) and its rotation. Frames stream through, so memory stays flat. The file
+is written under a temporary name and renamed when complete; on any error or interrupt
+the partial file is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.errors import UserError
+from video.decode import InputError, is_pattern, open_input
+from video.encode import H264Encoder
+
+MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
+
+
+@dataclass
+class RenderOptions:
+    crf: int = 18
+    preset: str = "medium"
+    codec: str = "libx264"
+    fps: float | None = None  # for an image-sequence input
+    keep_going: bool = False
+
+
+@dataclass
+class RenderResult:
+    output: Path
+    frames: int
+    seconds: float
+    audio: str  # "copied", "re-encoded to aac" or "none"
+    corrupt: str | None = None  # the decoder's complaint when --keep-going kept a partial video
+
+
+class Mp4Output:
+    """Video encoder plus audio pass-through in one MP4, written to ``.NAME.part.mp4`` until done."""
+
+    def __init__(self, path: Path, fps, size: tuple[int, int], rotation: int, audio_stream, opts: RenderOptions):
+        import av
+
+        self.path = path
+        self.tmp = path.with_name(f".{path.stem}.part{path.suffix or '.mp4'}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.container = av.open(str(self.tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
+        self.video = H264Encoder(self.container, fps, size, codec=opts.codec, rotation=rotation,
+                                 options={"crf": str(opts.crf), "preset": opts.preset})
+        self.audio_in = audio_stream
+        self.audio_out = None
+        self.audio_mode = "none"
+        self._resampler = None
+        if audio_stream is not None:
+            if audio_stream.codec_context.name in MP4_AUDIO:
+                self.audio_out = self.container.add_stream_from_template(audio_stream)
+                self.audio_mode = "copied"
+            else:
+                rate = audio_stream.codec_context.sample_rate or 48000
+                self.audio_out = self.container.add_stream("aac", rate=rate)
+                self.audio_out.layout = audio_stream.codec_context.layout
+                self.audio_mode = "re-encoded to aac"
+
+    def write_video(self, image: np.ndarray, seconds: float | None) -> None:
+        self.video.write(image, seconds)
+
+    def write_audio(self, packet) -> None:
+        if self.audio_out is None:
+            return
+        if self.audio_mode == "copied":
+            packet.stream = self.audio_out
+            self.container.mux(packet)
+            return
+        for frame in packet.decode():
+            frame.pts = None
+            for out in self.audio_out.encode(frame):
+                self.container.mux(out)
+
+    def finish(self) -> None:
+        self.video.flush()
+        if self.audio_out is not None and self.audio_mode != "copied":
+            for out in self.audio_out.encode(None):
+                self.container.mux(out)
+        self.container.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self.container.close()
+        except Exception:  # noqa: BLE001 - removed either way
+            pass
+        self.tmp.unlink(missing_ok=True)
+
+
+class FramesOutput:
+    """Numbered images (``out/%05d.png``); on abort, the images written so far are removed."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.written: list[Path] = []
+        self.audio_mode = "none"
+
+    def write_video(self, image: np.ndarray, seconds: float | None) -> None:
+        from models.images import write_rgb
+
+        self.written.append(write_rgb(Path(self.pattern % (len(self.written) + 1)), image))
+
+    def write_audio(self, packet) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        for p in self.written:
+            p.unlink(missing_ok=True)
+
+
+def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np.ndarray],
+           smoother=None, options: RenderOptions | None = None,
+           progress: Callable[[int, int | None, float], None] | None = None) -> RenderResult:
+    """Stylize every frame of ``input_path`` into ``output_path``; see the module docstring.
+
+    ``stylize``: ``H×W×3 uint8 RGB`` → same; ``smoother``: called as ``smoother(frame,
+    stylized)`` in order (temporal consistency), or None for per-frame stylization.
+    """
+    opts = options or RenderOptions()
+    out_path = Path(output_path)
+    if not is_pattern(output_path) and out_path.suffix.lower() not in (".mp4", ".m4v", ".mov"):
+        raise UserError(f"{output_path}: write an .mp4 file or a frame pattern such as frames/%05d.png")
+    if Path(input_path).resolve() == out_path.resolve():
+        raise UserError("input and output are the same file")
+    reader = open_input(input_path, opts.fps)
+    info = reader.info
+    output = None
+    early_audio = []  # audio that precedes the first decoded video frame (decoder delay)
+    frames, t0 = 0, time.monotonic()
+    try:
+        for kind, item in reader.packets():
+            if kind == "audio":
+                if output is None:
+                    early_audio.append(item)
+                else:
+                    output.write_audio(item)
+                continue
+            image, seconds = item
+            if output is None:
+                output = _open_output(output_path, info, image, reader, opts)
+            out = stylize(image)
+            if smoother is not None:
+                out = smoother(image, out)
+            h, w = out.shape[:2]
+            output.write_video(out if not isinstance(output, Mp4Output) else out[: h - h % 2, : w - w % 2],
+                               seconds)
+            while early_audio:
+                output.write_audio(early_audio.pop(0))
+            frames += 1
+            if progress:
+                progress(frames, info.frames, time.monotonic() - t0)
+        if reader.corrupt and not opts.keep_going:
+            raise InputError(f"{input_path}: damaged after {frames} frames ({reader.corrupt}); "
+                             "--keep-going keeps the frames that decode")
+        if output is None:
+            raise InputError(f"{input_path}: no video frame could be decoded")
+        output.finish()
+    except BaseException:
+        if output is not None:
+            output.abort()
+        raise
+    finally:
+        reader.close()
+    return RenderResult(Path(output_path), frames, time.monotonic() - t0, output.audio_mode, reader.corrupt)
+
+
+def _open_output(output_path: str, info, first: np.ndarray, reader, opts: RenderOptions):
+    if is_pattern(output_path):
+        return FramesOutput(output_path)
+    h, w = first.shape[:2]
+    return Mp4Output(Path(output_path), info.fps, (w - w % 2, h - h % 2), info.rotation, reader.audio, opts)

@@ -71,16 +71,6 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
     }
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise UserError(f"size must look like 640x480, got {text!r}") from None
-    if not (16 <= w <= 8192 and 16 <= h <= 8192):
-        raise UserError(f"size {text} out of range (16..8192 per side)")
-    return w, h
-
-
 def time_frames(fn, frame, frames: int, warmup: int) -> list[float]:
     for _ in range(warmup):
         fn(frame)
@@ -110,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     from models.registry import default_style_name, save_style
     from models.runtime import Stylizer
     from models.transformer import TIERS, TransformerNet, conv_macs, count_parameters
+
+    from realtime.sources import parse_size
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -100,7 +100,6 @@ def run(args: argparse.Namespace) -> int:
     from models.registry import default_style_name, save_style
     from models.runtime import Stylizer
     from models.transformer import TIERS, TransformerNet, conv_macs, count_parameters
-
     from realtime.sources import parse_size
 
     if args.threads:

@@ -1,0 +1,63 @@
+"""Train (or resume) the shipped style pack with ``stylecam train``, one style after another.
+
+    python scripts/train_pack.py [--data ../shared/data] [--only starry,wave] [--threads 1] [--dry-run]
+
+Each style's recipe is one row of PACK below; the command this prints is the one recorded
+in the weights' metadata. Runs resume from their checkpoints, so the script can be stopped
+and started again at any time. Finished weights go to out/runs/NAME.safetensors; copy them
+to models/weights/ after checking them (scripts/quality_report.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+# Photos used for training; nst_classics and davis_frames are held out for evaluation.
+TRAIN_SETS = ("bsd100", "urban100", "imagenet_sample", "div2k_val_crops256", "sunhays80", "set14", "set5")
+
+# name, painting (under styles/pd), artist, title, year, style weight, content weight
+PACK = [
+    ("starry", "van_gogh_starry_night_1889.jpg", "Vincent van Gogh", "The Starry Night", "1889", 15, 0.06),
+    ("wave", "hokusai_great_wave_c1831.jpg", "Katsushika Hokusai", "The Great Wave off Kanagawa", "c. 1831", 10,
+     0.06),
+]
+
+
+def command(data: Path, row: tuple, steps: int, threads: int, resume: bool) -> list[str]:
+    name, painting, artist, title, year, sw, cw = row
+    cmd = ["stylecam", "train", "--style", str(data / "styles" / "pd" / painting),
+           "--data", *[str(data / "content" / s) for s in TRAIN_SETS],
+           "--name", name, "--steps", str(steps), "--size", "128", "--batch", "4",
+           "--style-weight", str(sw), "--content-weight", str(cw),
+           "--artist", artist, "--title", title, "--year", year,
+           "--out", f"out/runs/{name}.safetensors", "--run-dir", f"out/runs/{name}",
+           "--threads", str(threads), "--checkpoint-minutes", "2"]
+    return cmd + (["--resume"] if resume else [])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="../shared/data", type=Path)
+    ap.add_argument("--only", help="comma-separated names")
+    ap.add_argument("--steps", type=int, default=2400)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--dry-run", action="store_true")
+    args = ap.parse_args()
+    wanted = set(args.only.split(",")) if args.only else None
+    for row in PACK:
+        if wanted and row[0] not in wanted:
+            continue
+        resume = Path(f"out/runs/{row[0]}/checkpoint.pt").is_file()
+        cmd = command(args.data, row, args.steps, args.threads, resume)
+        print(shlex.join(cmd), flush=True)
+        if not args.dry_run and subprocess.run(cmd).returncode != 0:
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

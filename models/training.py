@@ -35,6 +35,7 @@ from models.device import training_autocast
 from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
 from models.multistyle import StyleBank, norm_vector
 from models.registry import load_style, save_bank, save_style
+from models.temporal_loss import random_smooth_flow, temporal_loss, warp_tensor
 from models.transformer import TIERS, NetConfig, TransformerNet
 from models.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
 
@@ -55,6 +56,7 @@ class TrainConfig:
     style_weight: float = 10.0
     content_weight: float = 0.01
     tv_weight: float = 0.0
+    temporal_weight: float = 0.0  # > 0: add the temporal loss of models.temporal_loss
     checkpoint_seconds: float = 120.0
     seed: int = 0
     init_from: str | None = None
@@ -77,6 +79,7 @@ class StepReport:
     content: float
     tv: float
     lr: float
+    temporal: float = 0.0
 
 
 def list_images(dirs: list[str]) -> list[Path]:
@@ -281,6 +284,11 @@ def train(
                 s_loss, c_loss = perceptual_losses(vgg, output, content, targets[k])
                 tv = losses.tv_loss(output.float())
                 loss = cfg.style_weight * s_loss + cfg.content_weight * c_loss + cfg.tv_weight * tv
+                t_loss = torch.zeros(())
+                if cfg.temporal_weight > 0:
+                    flow = random_smooth_flow(content.shape[0], content.shape[2], content.shape[3]).to(device)
+                    t_loss = temporal_loss(output.float(), stylize(warp_tensor(content, flow)[0], k).float(), flow)
+                    loss = loss + cfg.temporal_weight * t_loss
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.unscale_(opt)
@@ -295,7 +303,8 @@ def train(
             step += 1
             elapsed += time.monotonic() - t0
             if on_step:
-                on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), tv.item(), lr))
+                on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), tv.item(), lr,
+                                   t_loss.item()))
             if time.monotonic() - last_ckpt >= cfg.checkpoint_seconds:
                 _save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, cfg)
                 write_preview()

@@ -26,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--style-weight", type=float, default=10.0)
     p.add_argument("--content-weight", type=float, default=0.01)
     p.add_argument("--tv-weight", type=float, default=0.0)
+    p.add_argument("--temporal-weight", type=float, default=0.0,
+                   help="add a temporal-consistency loss (photos warped by random smooth motion); 0 = off")
     p.add_argument("--style-scale", type=int, default=256, help="the painting's short side in px (default: 256)")
     p.add_argument("--init-from", help="start from an existing style's weights (same tier)")
     p.add_argument("--finetune", choices=("all", "norm"), default="all",
@@ -77,10 +79,9 @@ def run(args: argparse.Namespace) -> int:
     minutes = args.minutes if args.minutes is not None or args.steps is not None else 30.0
     cfg = TrainConfig(
         styles=list(args.style), data=list(args.data), name=args.name, tier=args.tier, steps=args.steps,
-        minutes=minutes, finetune=args.finetune,
-        size=args.size, batch=args.batch, lr=args.lr, style_weight=args.style_weight,
-        content_weight=args.content_weight, tv_weight=args.tv_weight, style_short=args.style_scale,
-        checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from,
+        minutes=minutes, finetune=args.finetune, size=args.size, batch=args.batch, lr=args.lr,
+        style_weight=args.style_weight, content_weight=args.content_weight, tv_weight=args.tv_weight,
+        temporal_weight=args.temporal_weight, style_short=args.style_scale, checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from,
     )
     out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.safetensors"
     run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / args.name
@@ -103,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
             etas.append(r.budget_seconds - r.elapsed)
         fraction = max(fractions) if fractions else None
         text = f"step {r.step} style {r.style:.4g} content {r.content:.4g} {rate:.2f} steps/s lr {r.lr:.2g}"
+        if args.temporal_weight:
+            text += f" temporal {r.temporal:.3g}"
         progress.update(fraction, text, min(etas) if etas else None)
 
     try:

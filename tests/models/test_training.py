@@ -110,3 +110,10 @@ def test_non_finite_step_is_skipped_not_applied(dataset, tmp_path, monkeypatch):
     out = train(config(dataset, steps=4), tmp_path / "run", tmp_path / "t.safetensors", {"name": "t"})
     net, meta = load_style(out)  # load_style refuses non-finite weights
     assert meta["train"]["skipped_steps"] == 1 and meta["train"]["final_step"] == 4
+
+
+def test_temporal_weight_trains_and_reports_the_temporal_loss(dataset, tmp_path):
+    seen = []
+    cfg = config(dataset, steps=3, temporal_weight=1.0)
+    train(cfg, tmp_path / "run", tmp_path / "t.safetensors", {"name": "t"}, on_step=lambda r: seen.append(r.temporal))
+    assert len(seen) == 3 and all(v > 0 for v in seen)

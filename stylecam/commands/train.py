@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         styles=list(args.style), data=list(args.data), name=args.name, tier=args.tier, steps=args.steps,
         minutes=minutes, finetune=args.finetune, size=args.size, batch=args.batch, lr=args.lr,
         style_weight=args.style_weight, content_weight=args.content_weight, tv_weight=args.tv_weight,
-        temporal_weight=args.temporal_weight, style_short=args.style_scale, checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from,
+        temporal_weight=args.temporal_weight, style_short=args.style_scale,
+        checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from,
     )
     out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.safetensors"
     run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / args.name

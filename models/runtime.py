@@ -12,7 +12,9 @@ recompilation and nothing per frame.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import time
 import warnings
@@ -69,15 +71,18 @@ def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dty
         except RuntimeError:
             path.unlink(missing_ok=True)  # a stale or broken cache entry: rebuild it
     module = compile_module(net, device, dtype, freeze)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        torch.jit.save(module, buffer)  # serialise in memory: a full disk must not abort inside torch
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            module.save(str(tmp))
+        tmp.write_bytes(buffer.getvalue())
         os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs start-up time
+    except OSError:  # a read-only or full cache only costs start-up time
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return module, time.perf_counter() - t0, False
 
 

@@ -163,3 +163,27 @@ def test_unreadable_input_error_type(tmp_path):
     bad.write_bytes(b"not a video")
     with pytest.raises(InputError):
         render(str(bad), str(tmp_path / "o.mp4"), invert)
+
+
+def test_full_disk_ends_with_a_message_and_no_partial_file(tmp_path):
+    """A size-limited process (RLIMIT_FSIZE) stands in for a full disk."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    src = make_clip(tmp_path / "in.mp4", frames=30, size=(128, 96), audio=None)
+    style = _tiny(tmp_path)
+    out = tmp_path / "out" / "big.mp4"
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    proc = subprocess.run([sys.executable, "-m", "stylecam", "render", str(src), str(out), "--style", str(style),
+                           "--quiet", "--crf", "0", "--preset", "ultrafast"],
+                          preexec_fn=limit, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("stylecam: error: cannot write")
+    assert not out.exists() and not any(out.parent.glob("*part*"))

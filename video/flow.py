@@ -7,9 +7,13 @@ backward warp: ``warp(b, flow)(x) = b(x + flow(x))``, an image aligned with ``a`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-FLOW_METHODS = ("dis", "farneback")
+from models.errors import UserError
+
+FLOW_METHODS = ("dis", "farneback", "raft")
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -19,8 +23,54 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
 
 
+def raft_weights_path() -> Path:
+    """Where torchvision keeps RAFT-large's weights once a user has them (never downloaded here)."""
+    import torch
+    from torchvision.models.optical_flow import Raft_Large_Weights
+
+    return Path(torch.hub.get_dir()) / "checkpoints" / Raft_Large_Weights.DEFAULT.url.rsplit("/", 1)[1]
+
+
+class RaftFlow:
+    """torchvision's RAFT-large, used only when its weights are already on this machine (e.g. a GPU box)."""
+
+    def __init__(self, weights: Path | None = None, device: str = "auto") -> None:
+        import torch
+        from torchvision.models.optical_flow import raft_large
+
+        from models.device import resolve_device
+
+        path = weights or raft_weights_path()
+        if not path.is_file():
+            raise FlowUnavailable(f"RAFT weights not found at {path}; use --flow dis or farneback")
+        self.device = resolve_device(device)
+        self.model = raft_large(weights=None, progress=False)
+        self.model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        self.model.eval().to(self.device)
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        import torch
+
+        def prep(img: np.ndarray) -> torch.Tensor:
+            rgb = np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img
+            return torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div(127.5).sub(1).to(self.device)
+
+        h, w = a.shape[:2]
+        # RAFT wants multiples of 8 and at least 128 px per side.
+        ph, pw = max(128, -(-h // 8) * 8) - h, max(128, -(-w // 8) * 8) - w
+        x, y = (torch.nn.functional.pad(prep(i), (0, pw, 0, ph), mode="replicate") for i in (a, b))
+        with torch.inference_mode():
+            flow = self.model(x, y, num_flow_updates=12)[-1]
+        return np.ascontiguousarray(flow[0, :, :h, :w].permute(1, 2, 0).float().cpu().numpy())
+
+
+class FlowUnavailable(UserError):
+    """A flow method this machine cannot run."""
+
+
 class FlowEstimator:
-    """Dense flow between grey frames: OpenCV DIS (default, ``medium`` preset as in QUALITY.md) or Farnebäck."""
+    """Dense flow between frames: OpenCV DIS (default, ``medium`` preset as in QUALITY.md), Farnebäck,
+    or RAFT when its weights are present."""
 
     def __init__(self, method: str = "dis", preset: str = "medium") -> None:
         import cv2
@@ -28,6 +78,8 @@ class FlowEstimator:
         if method not in FLOW_METHODS:
             raise ValueError(f"unknown flow method {method!r} (choose from {', '.join(FLOW_METHODS)})")
         self.method = method
+        if method == "raft":
+            self._raft = RaftFlow()
         if method == "dis":
             presets = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
                        "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
@@ -36,6 +88,8 @@ class FlowEstimator:
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         import cv2
 
+        if self.method == "raft":
+            return self._raft(a, b)
         a, b = to_gray(a), to_gray(b)
         if self.method == "dis":
             return self._dis.calc(a, b, None)

@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     temporal.add_argument("--temporal", dest="temporal", action="store_true", default=True,
                           help="optical-flow temporal consistency (the default)")
     temporal.add_argument("--no-temporal", dest="temporal", action="store_false", help="stylize each frame alone")
-    p.add_argument("--flow", choices=("dis", "farneback"), default="dis", help="optical flow (default: dis)")
+    p.add_argument("--flow", choices=("dis", "farneback", "raft"), default="dis",
+                   help="optical flow (default: dis; raft needs torchvision's RAFT weights on this machine)")
     p.add_argument("--temporal-strength", type=float, default=0.8,
                    help="weight of the warped previous output where the flow is reliable (default: 0.8)")
     p.add_argument("--fps", type=float, help="frame rate of an image-sequence input")

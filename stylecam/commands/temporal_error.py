@@ -12,7 +12,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("temporal-error", help="warping error (Lai et al. 2018) of a stylized video")
     p.add_argument("input", help="the original video (or image sequence)")
     p.add_argument("stylized", help="the stylized video (or image sequence), frame for frame")
-    p.add_argument("--flow", choices=("dis", "farneback"), default="dis")
+    p.add_argument("--flow", choices=("dis", "farneback", "raft"), default="dis")
     p.add_argument("--fps", type=float, help="frame rate of image-sequence inputs")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)

@@ -103,3 +103,24 @@ def test_blend_weight_is_the_closed_form_minimiser():
 def test_full_resolution_smoother_matches_strength():
     smoother = TemporalSmoother(strength=0.8, method="farneback", preset="medium", flow_width=None)
     assert smoother.lam == pytest.approx(4.0)
+
+
+def test_raft_without_weights_is_a_clear_error(tmp_path, monkeypatch):
+    from video.flow import FlowUnavailable
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(FlowUnavailable, match="RAFT weights not found"):
+        FlowEstimator("raft")
+
+
+def test_raft_runs_when_weights_are_present(tmp_path, texture):
+    import torch
+    from torchvision.models.optical_flow import raft_large
+
+    from video.flow import RaftFlow
+
+    weights = tmp_path / "raft.pth"
+    torch.manual_seed(0)
+    torch.save(raft_large(weights=None).state_dict(), weights)  # untrained: checks the plumbing, not accuracy
+    flow = RaftFlow(weights, device="cpu")(texture[:44, :60], texture[:44, :60])  # padded to RAFT's minimum
+    assert flow.shape == (44, 60, 2) and flow.dtype == np.float32 and np.isfinite(flow).all()

@@ -28,18 +28,34 @@ def read_rgb(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise ImageError(f"image not found: {path}")
-    data = np.fromfile(str(path), dtype=np.uint8)
-    if data.size == 0:
+    if path.stat().st_size == 0:
         raise ImageError(f"{path}: empty file, not an image")
-    header = cv2.imdecode(data, cv2.IMREAD_REDUCED_GRAYSCALE_8) if data.size > 50_000_000 else None
-    if header is not None and header.size * 64 > MAX_IMAGE_PIXELS:
-        raise ImageError(f"{path}: image larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels")
+    size = header_size(path)
+    if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise ImageError(f"{path}: {size[0]}x{size[1]} is larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels")
+    data = np.fromfile(str(path), dtype=np.uint8)
     bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if bgr is None:
         raise ImageError(f"{path}: not a readable image")
     if bgr.shape[0] * bgr.shape[1] > MAX_IMAGE_PIXELS:
         raise ImageError(f"{path}: image larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels")
     return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+def header_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from the file's header, without decoding the pixels; None if unknown."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Image.MAX_IMAGE_PIXELS = None  # the size is checked here, against our own limit
+            with Image.open(path) as im:
+                return im.size
+    except (OSError, ValueError, SyntaxError):
+        return None
 
 
 def write_rgb(path: str | Path, image: np.ndarray) -> Path:

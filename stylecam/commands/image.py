@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from models.errors import UserError
+
+MAX_STYLIZE_PIXELS = 16_000_000
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +38,12 @@ def run(args: argparse.Namespace) -> int:
     image = read_rgb(args.input)
     if args.size:
         image = resize_short_side(image, args.size)
+    h, w = image.shape[:2]
+    if h * w > MAX_STYLIZE_PIXELS:  # bounded memory: the network's activations grow with the pixel count
+        scale = (MAX_STYLIZE_PIXELS / (h * w)) ** 0.5
+        image = resize_short_side(image, int(min(h, w) * scale))
+        print(f"stylecam: {w}x{h} is above {MAX_STYLIZE_PIXELS // 1_000_000} MP; stylizing at "
+              f"{image.shape[1]}x{image.shape[0]}", file=sys.stderr)
     stylizer = Stylizer(
         args.style or default_style_name(), device=args.device, strength=args.strength,
         preserve_colors=args.preserve_color,

@@ -48,13 +48,13 @@ class TrainConfig:
     tier: str = "fast"
     steps: int | None = None
     minutes: float | None = 30.0
-    size: int = 160  # crop size in px
+    size: int = 128  # crop size in px
     batch: int = 4
     content_short: int = 256  # photos are resized to this short side before cropping
     style_short: int = 256  # the painting is resized to this short side
     lr: float = 2e-3
-    style_weight: float = 10.0
-    content_weight: float = 0.01
+    style_weight: float = 15.0
+    content_weight: float = 0.06
     tv_weight: float = 0.0
     temporal_weight: float = 0.0  # > 0: add the temporal loss of models.temporal_loss
     checkpoint_seconds: float = 120.0

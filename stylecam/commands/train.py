@@ -23,8 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", type=int, default=128, help="training crop size in px (default: 128)")
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--style-weight", type=float, default=10.0)
-    p.add_argument("--content-weight", type=float, default=0.01)
+    p.add_argument("--style-weight", type=float, default=15.0, help="weight of the Gram style loss (default: 15)")
+    p.add_argument("--content-weight", type=float, default=0.06,
+                   help="weight of the relu4_2 content loss (default: 0.06)")
     p.add_argument("--tv-weight", type=float, default=0.0)
     p.add_argument("--temporal-weight", type=float, default=0.0,
                    help="add a temporal-consistency loss (photos warped by random smooth motion); 0 = off")

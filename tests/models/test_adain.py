@@ -1,0 +1,66 @@
+import pytest
+import torch
+
+from models.adain import AdaINNet, Decoder, adain, adain_losses, blend_statistics, mean_std
+
+
+def test_mean_std_against_formula():
+    x = torch.randn(2, 3, 4, 5)
+    mean, std = mean_std(x, eps=0.0)
+    assert mean.shape == (2, 3, 1, 1)
+    torch.testing.assert_close(mean[1, 2, 0, 0], x[1, 2].mean())
+    torch.testing.assert_close(std[1, 2, 0, 0], x[1, 2].std(unbiased=False))
+
+
+def test_adain_output_statistics_match_the_style_per_channel():
+    content = torch.randn(1, 8, 6, 6) * 3 + 1
+    style = torch.randn(1, 8, 9, 7) * 0.5 - 2
+    out = adain(content, *mean_std(style))
+    m_o, s_o = mean_std(out)
+    m_s, s_s = mean_std(style)
+    torch.testing.assert_close(m_o, m_s, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(s_o, s_s, atol=1e-3, rtol=1e-3)
+
+
+def test_blend_statistics_interpolates_and_rejects_bad_weights():
+    a = (torch.zeros(1, 2, 1, 1), torch.ones(1, 2, 1, 1))
+    b = (torch.full((1, 2, 1, 1), 4.0), torch.full((1, 2, 1, 1), 3.0))
+    mean, std = blend_statistics([a, b], [3, 1])
+    torch.testing.assert_close(mean, torch.full((1, 2, 1, 1), 1.0))
+    torch.testing.assert_close(std, torch.full((1, 2, 1, 1), 1.5))
+    with pytest.raises(ValueError):
+        blend_statistics([a, b], [1])
+
+
+@pytest.fixture(scope="module")
+def net():
+    torch.manual_seed(0)
+    return AdaINNet(Decoder(width=0.125)).eval()
+
+
+def test_decoder_shapes_and_range(net):
+    out = net.decoder(torch.rand(2, 512, 5, 6))
+    assert out.shape == (2, 3, 40, 48) and out.min() >= 0 and out.max() <= 1
+
+
+def test_alpha_zero_feeds_the_content_features_through(net):
+    content = torch.rand(1, 3, 32, 32)
+    style = torch.rand(1, 3, 32, 32)
+    stats = net.style_statistics(style)
+    features = net.encoder(content, ("block4_relu1",))["block4_relu1"]
+    with torch.no_grad():
+        torch.testing.assert_close(net(content, *stats, alpha=0.0), net.decoder(features))
+        assert not torch.allclose(net(content, *stats, alpha=1.0), net.decoder(features))
+
+
+def test_encoder_is_frozen_and_losses_train_only_the_decoder(net):
+    net.train()
+    content, style = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    features = net.encoder(content, ("block4_relu1",))["block4_relu1"]
+    target = adain(features, *net.style_statistics(style))
+    out = net.decoder(target)
+    c, s = adain_losses(net, out, target, net.encode(style))
+    (c + s).backward()
+    assert all(p.grad is None for p in net.encoder.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.decoder.parameters())
+    net.eval()

@@ -47,6 +47,14 @@ class StyleInfo:
 
 def read_metadata(path: str | Path) -> dict:
     """The JSON metadata embedded in a style file, checked to be a dict with a network config."""
+    meta = read_metadata_any(path)
+    if not isinstance(meta.get("config"), dict):
+        raise StyleError(f"{path}: stylecam metadata has no network config")
+    return meta
+
+
+def read_metadata_any(path: str | Path) -> dict:
+    """The JSON metadata embedded in any stylecam safetensors file (style, bank or decoder)."""
     from safetensors import SafetensorError, safe_open
 
     path = Path(path)
@@ -65,8 +73,8 @@ def read_metadata(path: str | Path) -> dict:
         meta = json.loads(raw)
     except json.JSONDecodeError:
         raise StyleError(f"{path}: stylecam metadata is not valid JSON") from None
-    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
-        raise StyleError(f"{path}: stylecam metadata has no network config")
+    if not isinstance(meta, dict):
+        raise StyleError(f"{path}: stylecam metadata is not a JSON object")
     return meta
 
 
@@ -260,3 +268,37 @@ def _write(state: dict[str, torch.Tensor], meta: dict, path: Path) -> Path:
     save_file(state, str(tmp), metadata={META_KEY: json.dumps(meta, sort_keys=True)})
     os.replace(tmp, path)
     return path
+
+
+MAX_DECODER_WIDTH = 4.0
+
+
+def save_decoder(decoder, meta: dict, path: str | Path) -> Path:
+    """Write an AdaIN decoder (:class:`models.adain.Decoder`) with its metadata."""
+    meta = {**meta, "kind": "adain-decoder", "width": decoder.width}
+    state = {k: v.detach().float().contiguous().cpu() for k, v in decoder.state_dict().items()}
+    return _write(state, meta, Path(path))
+
+
+def load_decoder(path: str | Path):
+    """Load an AdaIN decoder file, checked tensor by tensor against its declared width."""
+    from safetensors.torch import load_file
+
+    from models.adain import Decoder
+
+    path = Path(path)
+    meta = read_metadata_any(path)
+    if meta.get("kind") != "adain-decoder":
+        raise StyleError(f"{path}: not an AdaIN decoder file")
+    width = meta.get("width")
+    if not isinstance(width, (int, float)) or not 0.05 <= width <= MAX_DECODER_WIDTH:
+        raise StyleError(f"{path}: implausible decoder width {width!r}")
+    decoder = Decoder(float(width))
+    tensors = load_file(str(path))
+    expected = {k: tuple(v.shape) for k, v in decoder.state_dict().items()}
+    if {k: tuple(v.shape) for k, v in tensors.items()} != expected:
+        raise StyleError(f"{path}: decoder weights do not match its declared width")
+    if not all(t.is_floating_point() and torch.isfinite(t).all() for t in tensors.values()):
+        raise StyleError(f"{path}: decoder weights are not finite floating point")
+    decoder.load_state_dict(tensors)
+    return decoder.eval(), meta

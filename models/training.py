@@ -20,7 +20,6 @@ no-grad pass.
 from __future__ import annotations
 
 import math
-import os
 import random
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ import numpy as np
 import torch
 
 from models import losses
+from models.checkpoint import load_checkpoint, save_checkpoint
 from models.device import training_autocast
 from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
 from models.multistyle import StyleBank, norm_vector
@@ -152,31 +152,6 @@ def _lr_at(cfg: TrainConfig, progress: float) -> float:
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def _save_checkpoint(path: Path, model, opt, step: int, elapsed: float, rng: random.Random, cfg: TrainConfig) -> None:
-    state = {
-        "net": model.state_dict(),
-        "opt": opt.state_dict(),
-        "step": torch.tensor(step),
-        "elapsed": torch.tensor(elapsed, dtype=torch.float64),
-        "torch_rng": torch.get_rng_state(),
-        "py_rng": torch.tensor(_encode_rng(rng), dtype=torch.int64),
-        "config": {k: (v if not isinstance(v, list) else list(v)) for k, v in asdict(cfg).items()},
-    }
-    tmp = path.with_name(path.name + ".part")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
-def _encode_rng(rng: random.Random) -> list[int]:
-    version, internal, gauss = rng.getstate()
-    return [version, *internal, -1 if gauss is None else 0]
-
-
-def _decode_rng(values: list[int]) -> tuple:
-    ints = [int(v) for v in values]
-    return (ints[0], tuple(ints[1:-1]), None)
-
-
 def train(
     cfg: TrainConfig,
     run_dir: Path,
@@ -228,12 +203,7 @@ def train(
     scaler = torch.amp.GradScaler("cuda", enabled=device.type == "cuda")
     step, elapsed = 0, 0.0
     if resume and ckpt_path.is_file():
-        state = torch.load(ckpt_path, weights_only=True, map_location=device)
-        model.load_state_dict(state["net"])
-        opt.load_state_dict(state["opt"])
-        step, elapsed = int(state["step"]), float(state["elapsed"])
-        torch.set_rng_state(state["torch_rng"].cpu())
-        rng.setstate(_decode_rng(state["py_rng"].tolist()))
+        step, elapsed = load_checkpoint(ckpt_path, model, opt, rng, device)
 
     vgg = VGG19Features("block5_relu1").to(device)
     targets = [style_targets(vgg, resize_short_side(read_rgb(p), cfg.style_short), device) for p in cfg.styles]
@@ -306,13 +276,13 @@ def train(
                 on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), tv.item(), lr,
                                    t_loss.item()))
             if time.monotonic() - last_ckpt >= cfg.checkpoint_seconds:
-                _save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, cfg)
+                save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, asdict(cfg))
                 write_preview()
                 last_ckpt = time.monotonic()
     except KeyboardInterrupt:
-        _save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, cfg)
+        save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, asdict(cfg))
         raise
-    _save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, cfg)
+    save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, asdict(cfg))
     write_preview()
     model.eval().cpu()
     metadata["train"]["final_step"] = step

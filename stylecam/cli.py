@@ -10,9 +10,20 @@ import argparse
 import sys
 
 from stylecam import __version__
-from stylecam.commands import bench, demo, gallery, image, live, render, styles, temporal_error, train
+from stylecam.commands import (
+    bench,
+    demo,
+    gallery,
+    image,
+    live,
+    render,
+    styles,
+    temporal_error,
+    train,
+    train_adain,
+)
 
-COMMANDS = (live, render, demo, image, styles, gallery, train, bench, temporal_error)
+COMMANDS = (live, render, demo, image, styles, gallery, train, train_adain, bench, temporal_error)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -64,3 +64,23 @@ def test_encoder_is_frozen_and_losses_train_only_the_decoder(net):
     assert all(p.grad is None for p in net.encoder.parameters())
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.decoder.parameters())
     net.eval()
+
+
+def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, photo):
+    from models.images import write_rgb
+    from models.registry import StyleError, load_decoder, load_style
+    from stylecam.cli import main
+
+    for i in range(2):
+        write_rgb(tmp_path / "c" / f"{i}.png", photo)
+        write_rgb(tmp_path / "s" / f"{i}.png", photo[:, ::-1])
+    out = tmp_path / "dec.safetensors"
+    common = ["train-adain", "--content", str(tmp_path / "c"), "--styles", str(tmp_path / "s"), "--size", "32",
+              "--batch", "1", "--width", "0.125", "--out", str(out), "--run-dir", str(tmp_path / "run"), "--quiet"]
+    assert main([*common, "--steps", "2"]) == 0
+    assert main([*common, "--steps", "3", "--resume"]) == 0
+    decoder, meta = load_decoder(out)
+    assert meta["train"]["final_step"] == 3 and meta["command"].startswith("stylecam train-adain")
+    assert (tmp_path / "run" / "preview.png").is_file()
+    with pytest.raises(StyleError):
+        load_style(out)  # a decoder is not a style network

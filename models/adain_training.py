@@ -1,0 +1,111 @@
+"""Training the AdaIN decoder (Huang & Belongie 2017) on content photos and style images.
+
+Crops of both are cut at the evaluation scale (short side 256) as in :mod:`models.training`;
+the encoder is frozen, so only the decoder learns. Resumable like every stylecam run:
+checkpoints every few minutes and on Ctrl-C, ``resume=True`` continues.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.adain import BOTTLENECK, AdaINNet, Decoder, adain, adain_losses, mean_std
+from models.checkpoint import load_checkpoint, save_checkpoint
+from models.device import training_autocast
+from models.images import to_tensor, to_uint8, write_rgb
+from models.registry import save_decoder
+from models.training import CropSampler, StepReport, list_images
+
+
+@dataclass
+class AdainTrainConfig:
+    content: list[str]
+    styles: list[str]
+    name: str = "adain"
+    steps: int | None = None
+    minutes: float | None = 60.0
+    size: int = 192
+    batch: int = 4
+    lr: float = 1e-4
+    style_weight: float = 10.0
+    width: float = 1.0
+    short: int = 256
+    checkpoint_seconds: float = 120.0
+    seed: int = 0
+    max_photos: int = 2000
+    mixed_precision: bool = True
+
+
+def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: dict, resume: bool = False,
+                on_step: Callable[[StepReport], None] | None = None,
+                preview: tuple[np.ndarray, np.ndarray] | None = None, device: torch.device | None = None) -> Path:
+    """Train the decoder; writes checkpoints and ``preview.png`` to ``run_dir`` and the decoder to ``out_path``."""
+    if cfg.steps is None and cfg.minutes is None:
+        raise ValueError("give a step count or a time budget")
+    device = device or torch.device("cpu")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    ckpt = run_dir / "checkpoint.pt"
+    rng = random.Random(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    net = AdaINNet(Decoder(cfg.width)).to(device)
+    opt = torch.optim.Adam(net.decoder.parameters(), lr=cfg.lr)
+    step, elapsed = 0, 0.0
+    if resume and ckpt.is_file():
+        step, elapsed = load_checkpoint(ckpt, net.decoder, opt, rng, device)
+    contents = CropSampler(list_images(cfg.content), cfg.size, cfg.short, cfg.max_photos, random.Random(cfg.seed))
+    styles = CropSampler(list_images(cfg.styles), cfg.size, cfg.short, cfg.max_photos, random.Random(cfg.seed + 1))
+    budget = None if cfg.minutes is None else cfg.minutes * 60.0
+
+    def done() -> bool:
+        return (cfg.steps is not None and step >= cfg.steps) or (budget is not None and elapsed >= budget)
+
+    def write_preview() -> None:
+        if preview is None:
+            return
+        net.decoder.eval()
+        with torch.inference_mode():
+            content, style = (to_tensor(p).to(device) for p in preview)
+            write_rgb(run_dir / "preview.png", to_uint8(net(content, *net.style_statistics(style))))
+        net.decoder.train()
+
+    net.decoder.train()
+    last = time.monotonic()
+    try:
+        while not done():
+            t0 = time.monotonic()
+            c_batch, s_batch = contents.batch(cfg.batch, rng).to(device), styles.batch(cfg.batch, rng).to(device)
+            with training_autocast(device, cfg.mixed_precision):
+                with torch.no_grad():
+                    style_feats = {k: v.float() for k, v in net.encode(s_batch).items()}
+                    features = net.encoder(c_batch, (BOTTLENECK,))[BOTTLENECK].float()
+                    target = adain(features, *mean_std(style_feats[BOTTLENECK]))
+                output = net.decoder(target)
+                c_loss, s_loss = adain_losses(net, output, target, style_feats)
+                loss = c_loss + cfg.style_weight * s_loss
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if torch.isfinite(loss):
+                opt.step()
+            step += 1
+            elapsed += time.monotonic() - t0
+            if on_step:
+                on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), 0.0, cfg.lr))
+            if time.monotonic() - last >= cfg.checkpoint_seconds:
+                save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, asdict(cfg))
+                write_preview()
+                last = time.monotonic()
+    except KeyboardInterrupt:
+        save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, asdict(cfg))
+        raise
+    save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, asdict(cfg))
+    write_preview()
+    meta = {**metadata, "train": {**{k: v for k, v in asdict(cfg).items() if k not in ("content", "styles")},
+                                  "final_step": step, "train_seconds": round(elapsed, 1)}}
+    return save_decoder(net.decoder.cpu().eval(), meta, out_path)

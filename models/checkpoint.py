@@ -1,0 +1,49 @@
+"""Resumable training state: model, optimizer, step, elapsed time and RNG states, written atomically.
+
+Checkpoints are the project's own files, read back with ``torch.load(weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import torch
+
+
+def _encode_rng(rng: random.Random) -> list[int]:
+    version, internal, _gauss = rng.getstate()
+    return [version, *internal, -1]
+
+
+def _decode_rng(values: list[int]) -> tuple:
+    ints = [int(v) for v in values]
+    return (ints[0], tuple(ints[1:-1]), None)
+
+
+def save_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, step: int, elapsed: float,
+                    rng: random.Random, config: dict) -> None:
+    state = {
+        "net": model.state_dict(),
+        "opt": opt.state_dict(),
+        "step": torch.tensor(step),
+        "elapsed": torch.tensor(elapsed, dtype=torch.float64),
+        "torch_rng": torch.get_rng_state(),
+        "py_rng": torch.tensor(_encode_rng(rng), dtype=torch.int64),
+        "config": config,
+    }
+    tmp = path.with_name(path.name + ".part")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, rng: random.Random,
+                    device: torch.device) -> tuple[int, float]:
+    """Restore ``model``, ``opt`` and the RNGs in place; returns (step, elapsed seconds)."""
+    state = torch.load(path, weights_only=True, map_location=device)
+    model.load_state_dict(state["net"])
+    opt.load_state_dict(state["opt"])
+    torch.set_rng_state(state["torch_rng"].cpu())
+    rng.setstate(_decode_rng(state["py_rng"].tolist()))
+    return int(state["step"]), float(state["elapsed"])

@@ -1,0 +1,80 @@
+"""``stylecam train-adain``: train the decoder of the arbitrary-style (AdaIN) network."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from models.errors import UserError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train-adain", help="train the AdaIN decoder (any image as a style, no per-style training)")
+    p.add_argument("--content", required=True, nargs="+", help="folders of content photos")
+    p.add_argument("--styles", required=True, nargs="+", help="folders of style images (paintings)")
+    p.add_argument("--name", default="adain")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float, help="time budget (default: 60)")
+    budget.add_argument("--steps", type=int)
+    p.add_argument("--size", type=int, default=192, help="crop size in px (default: 192)")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--style-weight", type=float, default=10.0)
+    p.add_argument("--width", type=float, default=1.0, help="decoder width relative to the paper's (default: 1)")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--out", help="decoder file (default: the user style folder)/NAME.decoder.safetensors")
+    p.add_argument("--run-dir", help="checkpoint and preview folder")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int)
+    p.add_argument("--checkpoint-minutes", type=float, default=2.0)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from models.adain_training import AdainTrainConfig, train_adain
+    from models.device import resolve_device
+    from models.registry import user_style_dir
+    from stylecam.progress import Progress
+    from stylecam.samples import sample_photo
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    for folder in [*args.content, *args.styles]:
+        if not Path(folder).exists():
+            raise UserError(f"training data not found: {folder}")
+    if not 0.05 <= args.width <= 4:
+        raise UserError("--width must be between 0.05 and 4")
+    minutes = args.minutes if args.minutes is not None or args.steps is not None else 60.0
+    cfg = AdainTrainConfig(content=list(args.content), styles=list(args.styles), name=args.name, steps=args.steps,
+                           minutes=minutes, size=args.size, batch=args.batch, lr=args.lr,
+                           style_weight=args.style_weight, width=args.width,
+                           checkpoint_seconds=args.checkpoint_minutes * 60)
+    out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.decoder.safetensors"
+    run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / f"{args.name}-adain"
+    bar = Progress(f"train-adain {args.name}", quiet=args.quiet)
+
+    def on_step(r) -> None:
+        rate = r.step / max(r.elapsed, 1e-9)
+        fraction = r.step / r.total_steps if r.total_steps else r.elapsed / r.budget_seconds
+        eta = (r.total_steps - r.step) / rate if r.total_steps else r.budget_seconds - r.elapsed
+        bar.update(fraction, f"step {r.step} content {r.content:.4g} style {r.style:.4g} {rate:.2f} steps/s", eta)
+
+    meta = {"name": args.name, "command": "stylecam " + shlex.join(args.argv)}
+    preview = (sample_photo("astronaut")[::2, ::2].copy(), sample_photo("coffee")[::2, ::2].copy())
+    try:
+        path = train_adain(cfg, run_dir, out, meta, resume=args.resume, on_step=on_step, preview=preview,
+                           device=resolve_device(args.device))
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    bar.close()
+    print(f"wrote {path}")
+    return 0

@@ -40,6 +40,7 @@ class RenderResult:
     seconds: float
     audio: str  # "copied", "re-encoded to aac" or "none"
     corrupt: str | None = None  # the decoder's complaint when --keep-going kept a partial video
+    resized: int = 0  # frames scaled to the first frame's size because the stream changed size
 
 
 class Mp4Output:
@@ -141,6 +142,7 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
     info = reader.info
     output = None
     early_audio = []  # audio that precedes the first decoded video frame (decoder delay)
+    size, resized = None, 0
     frames, t0 = 0, time.monotonic()
     try:
         for kind, item in reader.packets():
@@ -153,6 +155,12 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
             image, seconds = item
             if output is None:
                 output = _open_output(output_path, info, image, reader, opts)
+                size = image.shape
+            elif image.shape != size:  # the stream changed size partway: keep the output's size
+                import cv2
+
+                image = cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+                resized += 1
             out = stylize(image)
             if smoother is not None:
                 out = smoother(image, out)
@@ -176,7 +184,7 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
         raise
     finally:
         reader.close()
-    return RenderResult(Path(output_path), frames, time.monotonic() - t0, output.audio_mode, reader.corrupt)
+    return RenderResult(Path(output_path), frames, time.monotonic() - t0, output.audio_mode, reader.corrupt, resized)
 
 
 def _open_output(output_path: str, info, first: np.ndarray, reader, opts: RenderOptions):

@@ -88,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{result.output}: {result.frames} frames in {result.seconds:.1f} s "
           f"({result.frames / max(result.seconds, 1e-9):.1f} fps), audio {result.audio}, "
           f"temporal {'on (' + args.flow + ')' if args.temporal else 'off'}")
+    if result.resized:
+        print(f"stylecam: warning: the video changed size partway; {result.resized} frames were scaled to "
+              "the first frame's size", file=sys.stderr)
     if result.corrupt:
         print(f"stylecam: warning: the input is damaged ({result.corrupt}); kept the {result.frames} frames "
               "that decoded", file=sys.stderr)

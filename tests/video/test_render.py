@@ -187,3 +187,15 @@ def test_full_disk_ends_with_a_message_and_no_partial_file(tmp_path):
     err = proc.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("stylecam: error: cannot write")
     assert not out.exists() and not any(out.parent.glob("*part*"))
+
+
+def test_stream_that_changes_size_partway_keeps_the_first_size(tmp_path, capsys):
+    a = make_clip(tmp_path / "a.ts", frames=6, size=(64, 48), audio=None, container_format="mpegts")
+    b = make_clip(tmp_path / "b.ts", frames=6, size=(96, 64), audio=None, container_format="mpegts")
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(a.read_bytes() + b.read_bytes())
+    out = tmp_path / "out.mp4"
+    assert main(["render", str(joined), str(out), "--quiet", "--no-temporal", "--style", str(_tiny(tmp_path))]) == 0
+    info = probe(out)
+    assert info["size"] == (64, 48) and len(info["times"]) >= 10
+    assert "changed size" in capsys.readouterr().err

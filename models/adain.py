@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.vgg import VGG19Features
+from models.vgg import CAFFE_MEAN_BGR, VGG19Features
 
 ENCODER_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1", "block4_relu1")
 BOTTLENECK = "block4_relu1"
@@ -110,3 +110,33 @@ def adain_losses(net: AdaINNet, output: torch.Tensor, target: torch.Tensor,
         m_s, s_s = mean_std(style_feats[layer])
         style = style + F.mse_loss(m_o, m_s) + F.mse_loss(s_o, s_s)
     return content, style
+
+
+class ImageStyleNet(nn.Module):
+    """One style image baked in: RGB [0, 1] → stylized RGB [0, 1]. Plain layers, so TorchScript can compile it.
+
+    The style's relu4_1 statistics are computed once, here, and kept as buffers.
+    """
+
+    def __init__(self, net: AdaINNet, style: torch.Tensor, alpha: float = 1.0) -> None:
+        super().__init__()
+        names = net.encoder.names
+        layers = list(net.encoder.layers[: names.index(BOTTLENECK) + 1])
+        self.encoder = nn.Sequential(*layers)
+        self.decoder = net.decoder.eval()
+        mean, std = net.style_statistics(style)
+        self.register_buffer("style_mean", mean)
+        self.register_buffer("style_std", std)
+        self.register_buffer("caffe_mean", torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1))
+        self.alpha = float(alpha)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2], x.shape[-1]
+        ph, pw = (8 - h % 8) % 8, (8 - w % 8) % 8  # three 2× poolings: pad to a multiple of 8
+        if ph or pw:
+            x = F.pad(x, (0, pw, 0, ph), mode="reflect")
+        features = self.encoder(x.flip(1) * 255.0 - self.caffe_mean)  # what rgb01_to_caffe does, scriptable
+        mean, std = mean_std(features)
+        target = (features - mean) / std * self.style_std + self.style_mean
+        out = self.decoder(self.alpha * target + (1.0 - self.alpha) * features)
+        return out[..., :h, :w]

@@ -280,6 +280,16 @@ def save_decoder(decoder, meta: dict, path: str | Path) -> Path:
     return _write(state, meta, Path(path))
 
 
+def find_decoder() -> Path:
+    """The AdaIN decoder to use for image styles: a user-trained one first, then a shipped one."""
+    for directory in (user_style_dir(), SHIPPED_DIR):
+        found = sorted(directory.glob("*.decoder.safetensors")) if directory.is_dir() else []
+        if found:
+            return found[0]
+    raise StyleError("an image as --style needs an AdaIN decoder, and none is installed "
+                     "(train one with: stylecam train-adain --content PHOTOS --styles PAINTINGS)")
+
+
 def load_decoder(path: str | Path):
     """Load an AdaIN decoder file, checked tensor by tensor against its declared width."""
     from safetensors.torch import load_file

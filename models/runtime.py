@@ -13,6 +13,7 @@ recompilation and nothing per frame.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import io
 import os
@@ -38,8 +39,9 @@ def cache_dir() -> Path:
     return Path(base) / "torchscript"
 
 
-def _cache_key(weights: Path, device: torch.device, dtype: torch.dtype, freeze: bool) -> str:
+def _cache_key(weights: Path, device: torch.device, dtype: torch.dtype, freeze: bool, extra: bytes = b"") -> str:
     h = hashlib.sha256(weights.read_bytes())
+    h.update(extra)
     h.update(f"{torch.__version__}|{device.type}|{dtype}|{freeze}".encode())
     return h.hexdigest()[:32]
 
@@ -55,13 +57,15 @@ def compile_module(
         return torch.jit.freeze(scripted) if freeze else scripted
 
 
-def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dtype: torch.dtype, freeze: bool = True):
+def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dtype: torch.dtype, freeze: bool = True,
+                  extra_key: bytes = b""):
     """The compiled network from the disk cache, compiling and caching it on a miss.
 
+    ``extra_key``: whatever else the network was built from (an image style's picture).
     Returns ``(module, seconds, from_cache)``.
     """
     t0 = time.perf_counter()
-    path = cache_dir() / f"{_cache_key(weights, device, dtype, freeze)}.pt"
+    path = cache_dir() / f"{_cache_key(weights, device, dtype, freeze, extra_key)}.pt"
     if path.is_file():
         try:
             with warnings.catch_warnings():
@@ -84,6 +88,27 @@ def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dty
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
     return module, time.perf_counter() - t0, False
+
+
+def is_image_style(style: str | Path) -> bool:
+    """A picture given as a style (AdaIN) rather than a trained style's name or weights."""
+    from models.images import IMAGE_SUFFIXES
+
+    return Path(style).suffix.lower() in IMAGE_SUFFIXES
+
+
+def image_style_network(path: Path, alpha: float = 1.0) -> tuple[torch.nn.Module, dict, bytes]:
+    """An AdaIN network with ``path``'s style statistics baked in, its metadata, and the picture's hash."""
+    from models.adain import AdaINNet, ImageStyleNet
+    from models.images import read_rgb, resize_short_side, to_tensor
+    from models.registry import find_decoder, load_decoder
+
+    picture = resize_short_side(read_rgb(path), 256)  # the scale the decoder was trained at
+    decoder_path = find_decoder()
+    decoder, _ = load_decoder(decoder_path)
+    net = ImageStyleNet(AdaINNet(decoder), to_tensor(picture), alpha).eval()
+    meta = {"name": path.stem, "kind": "image", "style_file": str(path), "decoder": str(decoder_path)}
+    return net, meta, hashlib.sha256(path.read_bytes()).digest() + f"|{alpha}".encode()
 
 
 class Stylizer:
@@ -109,18 +134,24 @@ class Stylizer:
             raise UserError(f"strength must be between 0 and 1, got {strength}")
         self.device = resolve_device(device)
         self.dtype = inference_dtype(self.device)
-        self.weights, blend = resolve_spec(style)
         self.bank = None
-        if blend is None:
-            net, self.meta = load_style(self.weights)
+        extra_key = b""
+        if is_image_style(style):
+            net, self.meta, extra_key = image_style_network(Path(style))
+            self.weights, blend = Path(self.meta["decoder"]), None
         else:
-            self.bank, self.meta = load_bank(self.weights)
-            net = self.bank.network_for({0: 1.0})
-        self.config = net.config
+            self.weights, blend = resolve_spec(style)
+            if blend is None:
+                net, self.meta = load_style(self.weights)
+            else:
+                self.bank, self.meta = load_bank(self.weights)
+                net = self.bank.network_for({0: 1.0})
+        self.config = getattr(net, "config", None)
+        self.module = copy.deepcopy(net)  # eager CPU fp32 copy, for parameter and FLOP counts
         self.compiled = compiled
         if compiled:
             self.net, self.load_seconds, self.from_cache = load_compiled(
-                self.weights, net, self.device, self.dtype, freeze=self.bank is None)
+                self.weights, net, self.device, self.dtype, freeze=self.bank is None, extra_key=extra_key)
         else:
             self.net, self.load_seconds, self.from_cache = net.to(self.device, self.dtype), 0.0, False
         self.blend: dict[str, float] | None = None

@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     if args.model_size:
         scale = args.model_size / min(h, w)
         net_h, net_w = round(h * scale), round(w * scale)
-    probe = TransformerNet(stylizer.config)
+    probe = stylizer.module
     common = {"device": str(stylizer.device), "dtype": str(stylizer.dtype).replace("torch.", ""),
               "threads": torch.get_num_threads(), "size": f"{w}x{h}", "net_size": f"{net_w}x{net_h}"}
     results = [summarize(

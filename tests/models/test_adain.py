@@ -84,3 +84,54 @@ def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, photo):
     assert (tmp_path / "run" / "preview.png").is_file()
     with pytest.raises(StyleError):
         load_style(out)  # a decoder is not a style network
+
+
+@pytest.fixture
+def decoder_installed():
+    from models.registry import save_decoder, user_style_dir
+
+    torch.manual_seed(0)
+    return save_decoder(Decoder(width=0.125), {"name": "tiny"}, user_style_dir() / "tiny.decoder.safetensors")
+
+
+def test_image_network_is_scriptable_and_keeps_the_frame_size(decoder_installed):
+    from models.adain import ImageStyleNet
+    from models.registry import load_decoder
+    from models.runtime import compile_module
+
+    decoder, _ = load_decoder(decoder_installed)
+    net = ImageStyleNet(AdaINNet(decoder), torch.rand(1, 3, 40, 40)).eval()
+    scripted = compile_module(net, torch.device("cpu"), torch.float32)
+    x = torch.rand(1, 3, 37, 45)
+    with torch.no_grad():
+        torch.testing.assert_close(scripted(x), net(x))
+    assert scripted(x).shape == x.shape
+
+
+def test_image_as_style_everywhere_a_style_is_accepted(decoder_installed, photo_file, photo, tmp_path):
+    from models.images import read_rgb, write_rgb
+    from models.runtime import Stylizer
+    from stylecam.cli import main
+
+    painting = write_rgb(tmp_path / "painting.png", photo[::-1, ::-1])
+    other = write_rgb(tmp_path / "other.png", 255 - photo)
+    first = Stylizer(painting, device="cpu")
+    again = Stylizer(painting, device="cpu")
+    assert not first.from_cache and again.from_cache  # style statistics baked in once, then cached
+    assert not Stylizer(other, device="cpu").from_cache
+    out = tmp_path / "out.png"
+    assert main(["image", str(photo_file), str(out), "--style", str(painting)]) == 0
+    assert read_rgb(out).shape == photo.shape
+
+
+def test_image_style_errors_are_one_line(photo_file, tmp_path, capsys):
+    from stylecam.cli import main
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    assert main(["image", str(photo_file), str(tmp_path / "o.png"), "--style", str(broken)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a readable image" in err[0]
+    assert main(["image", str(photo_file), str(tmp_path / "o.png"), "--style", str(photo_file)]) == 2
+    err2 = capsys.readouterr().err.strip().splitlines()
+    assert len(err2) == 1 and "AdaIN decoder" in err2[0]  # no decoder installed in this test

@@ -19,7 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "else synthetic; the default)")
     p.add_argument("--size", help="ask the camera for WxH (synthetic: its size; default 640x480)")
     p.add_argument("--loop", action="store_true", help="loop a video file")
-    p.add_argument("--style", action="append", help="style(s) to rotate through (default: every style)")
+    p.add_argument("--style", action="append",
+                   help="style(s) to rotate through: names, weights files or pictures (default: every style)")
+    p.add_argument("--style-dir", help="add every picture in this folder to the rotation (AdaIN)")
     p.add_argument("--model-size", type=int, default=256,
                    help="short side in px the network runs at; the output is scaled to the frame (default: 256)")
     p.add_argument("--strength", type=float, default=1.0)
@@ -49,6 +51,20 @@ def output_openers(args: argparse.Namespace) -> list:
     if args.stream:
         outputs.append(("stream", lambda size, fps: open_stream(args.stream, fps, size)))
     return outputs
+
+
+def style_dir_pictures(folder: str | None) -> list[str]:
+    from models.images import IMAGE_SUFFIXES
+
+    if folder is None:
+        return []
+    path = Path(folder)
+    if not path.is_dir():
+        raise UserError(f"--style-dir: not a folder: {folder}")
+    pictures = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not pictures:
+        raise UserError(f"--style-dir: no pictures in {folder}")
+    return pictures
 
 
 def have_display() -> bool:
@@ -90,8 +106,8 @@ def run(args: argparse.Namespace) -> int:
             record = record or str(Path(args.out) / "live-demo.mp4")
             print(f"stylecam: no display found; writing a {seconds:g} s stylized clip to {record} instead",
                   file=sys.stderr)
-    if args.style:
-        specs = args.style
+    if args.style or args.style_dir:
+        specs = list(args.style or []) + style_dir_pictures(args.style_dir)
     else:
         default = default_style_name()
         names = [s.name for s in list_styles()]

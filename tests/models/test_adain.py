@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -135,3 +136,15 @@ def test_image_style_errors_are_one_line(photo_file, tmp_path, capsys):
     assert main(["image", str(photo_file), str(tmp_path / "o.png"), "--style", str(photo_file)]) == 2
     err2 = capsys.readouterr().err.strip().splitlines()
     assert len(err2) == 1 and "AdaIN decoder" in err2[0]  # no decoder installed in this test
+
+
+def test_live_style_dir_rotates_through_pictures(decoder_installed, photo, tmp_path, capsys):
+    from models.images import write_rgb
+    from stylecam.cli import main
+
+    for i in range(2):
+        write_rgb(tmp_path / "paintings" / f"p{i}.png", np.roll(photo, 10 * i, axis=1))
+    assert main(["live", "--source", "synthetic", "--size", "64x48", "--no-window", "--frames", "3",
+                 "--style-dir", str(tmp_path / "paintings"), "--model-size", "32"]) == 0
+    assert "3 frames shown" in capsys.readouterr().out
+    assert main(["live", "--source", "synthetic", "--no-window", "--style-dir", str(tmp_path / "none")]) == 2

@@ -13,9 +13,9 @@ import numpy as np
 from models.errors import UserError
 
 VCAM_HELP = {
-    "linux": "load v4l2loopback: sudo modprobe v4l2loopback devices=1 exclusive_caps=1 card_label=stylecam",
-    "win32": "install OBS Studio 26+ and start its virtual camera once (Tools > Start Virtual Camera)",
-    "darwin": "install OBS Studio 30+ and start its virtual camera once (Start Virtual Camera)",
+    "linux": "on Linux load v4l2loopback: sudo modprobe v4l2loopback devices=1 exclusive_caps=1 card_label=stylecam",
+    "win32": "on Windows install OBS Studio 26+ and start its virtual camera once (Tools > Start Virtual Camera)",
+    "darwin": "on macOS install OBS Studio 30+ and start its virtual camera once (Start Virtual Camera)",
 }
 
 
@@ -48,7 +48,9 @@ class VirtualCamera:
 
     @staticmethod
     def how_to() -> str:
-        return VCAM_HELP.get(sys.platform, VCAM_HELP["linux"])
+        """This platform's fix first, then the others'."""
+        first = VCAM_HELP.get(sys.platform, VCAM_HELP["linux"])
+        return "; ".join([first, *(v for v in VCAM_HELP.values() if v != first)])
 
     def write(self, frame: np.ndarray, timestamp: float | None = None) -> None:
         self.camera.send(np.ascontiguousarray(frame))

@@ -57,6 +57,7 @@ class TrainConfig:
     content_weight: float = 0.06
     tv_weight: float = 0.0
     temporal_weight: float = 0.0  # > 0: add the temporal loss of models.temporal_loss
+    detail_weight: float = 0.0  # > 0: also a content loss at relu2_2 (Johnson et al.'s layer): keeps shapes
     checkpoint_seconds: float = 120.0
     seed: int = 0
     init_from: str | None = None
@@ -134,14 +135,24 @@ def style_targets(vgg: VGG19Features, style_image: np.ndarray, device: torch.dev
     return {k: losses.gram(v)[0] for k, v in feats.items()}
 
 
+DETAIL_LAYER = "block2_relu2"
+
+
 def perceptual_losses(
-    vgg: VGG19Features, output: torch.Tensor, content: torch.Tensor, targets: dict[str, torch.Tensor]
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(style, content) losses of a batch of outputs in QUALITY.md's units (unweighted sums)."""
+    vgg: VGG19Features, output: torch.Tensor, content: torch.Tensor, targets: dict[str, torch.Tensor],
+    detail: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor] | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(style, content) losses of a batch of outputs in QUALITY.md's units (unweighted sums);
+    with ``detail`` also the relu2_2 content loss."""
+    content_layers = (CONTENT_LAYER, DETAIL_LAYER) if detail else (CONTENT_LAYER,)
     with torch.no_grad():
-        content_feat = vgg(content, (CONTENT_LAYER,))[CONTENT_LAYER].float()
-    feats = {k: v.float() for k, v in vgg(output, (*STYLE_LAYERS, CONTENT_LAYER)).items()}
-    return losses.style_loss(feats, targets), losses.content_loss(feats[CONTENT_LAYER], content_feat)
+        content_feats = {k: v.float() for k, v in vgg(content, content_layers).items()}
+    feats = {k: v.float() for k, v in vgg(output, (*STYLE_LAYERS, *content_layers)).items()}
+    style = losses.style_loss(feats, targets)
+    main = losses.content_loss(feats[CONTENT_LAYER], content_feats[CONTENT_LAYER])
+    if not detail:
+        return style, main
+    return style, main, losses.content_loss(feats[DETAIL_LAYER], content_feats[DETAIL_LAYER])
 
 
 def _lr_at(cfg: TrainConfig, progress: float) -> float:
@@ -187,7 +198,10 @@ def train(
     n_styles = len(cfg.styles)
     net = TransformerNet(cfg.net_config())
     if cfg.init_from:
-        init_net, _ = load_style(cfg.init_from)
+        init_net, init_meta = load_style(cfg.init_from)
+        metadata = {**metadata, "init_from": {"spec": str(cfg.init_from), "command": init_meta.get("command"),
+                                              "train": init_meta.get("train"),
+                                              "init_from": init_meta.get("init_from")}}
         if init_net.config != net.config:
             raise ValueError(f"--init-from {cfg.init_from}: its network config differs from this run's")
         net.load_state_dict(init_net.state_dict())
@@ -251,9 +265,13 @@ def train(
             k = step % n_styles
             with training_autocast(device, cfg.mixed_precision):
                 output = stylize(content, k)
-                s_loss, c_loss = perceptual_losses(vgg, output, content, targets[k])
+                if cfg.detail_weight > 0:
+                    s_loss, c_loss, d_loss = perceptual_losses(vgg, output, content, targets[k], detail=True)
+                else:
+                    (s_loss, c_loss), d_loss = perceptual_losses(vgg, output, content, targets[k]), torch.zeros(())
                 tv = losses.tv_loss(output.float())
-                loss = cfg.style_weight * s_loss + cfg.content_weight * c_loss + cfg.tv_weight * tv
+                loss = (cfg.style_weight * s_loss + cfg.content_weight * c_loss + cfg.detail_weight * d_loss
+                        + cfg.tv_weight * tv)
                 t_loss = torch.zeros(())
                 if cfg.temporal_weight > 0:
                     flow = random_smooth_flow(content.shape[0], content.shape[2], content.shape[3]).to(device)

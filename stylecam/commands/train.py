@@ -26,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--style-weight", type=float, default=15.0, help="weight of the Gram style loss (default: 15)")
     p.add_argument("--content-weight", type=float, default=0.06,
                    help="weight of the relu4_2 content loss (default: 0.06)")
+    p.add_argument("--detail-weight", type=float, default=0.0,
+                   help="also keep the photo's shapes: a content loss at relu2_2 with this weight (default: 0)")
     p.add_argument("--tv-weight", type=float, default=0.0)
     p.add_argument("--temporal-weight", type=float, default=0.0,
                    help="add a temporal-consistency loss (photos warped by random smooth motion); 0 = off")
@@ -82,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         styles=list(args.style), data=list(args.data), name=args.name, tier=args.tier, steps=args.steps,
         minutes=minutes, finetune=args.finetune, size=args.size, batch=args.batch, lr=args.lr,
         style_weight=args.style_weight, content_weight=args.content_weight, tv_weight=args.tv_weight,
+        detail_weight=args.detail_weight,
         temporal_weight=args.temporal_weight, style_short=args.style_scale,
         checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from,
     )

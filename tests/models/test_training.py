@@ -117,3 +117,13 @@ def test_temporal_weight_trains_and_reports_the_temporal_loss(dataset, tmp_path)
     cfg = config(dataset, steps=3, temporal_weight=1.0)
     train(cfg, tmp_path / "run", tmp_path / "t.safetensors", {"name": "t"}, on_step=lambda r: seen.append(r.temporal))
     assert len(seen) == 3 and all(v > 0 for v in seen)
+
+
+def test_detail_weight_and_init_from_provenance(dataset, tmp_path):
+    first = train(config(dataset, steps=2), tmp_path / "a", tmp_path / "a.safetensors",
+                  {"name": "a", "command": "stylecam train --name a"})
+    cfg = config(dataset, steps=2, detail_weight=1.0, init_from=str(first))
+    out = train(cfg, tmp_path / "b", tmp_path / "b.safetensors", {"name": "b", "command": "stylecam train --name b"})
+    meta = load_style(out)[1]
+    assert meta["train"]["detail_weight"] == 1.0
+    assert meta["init_from"]["command"] == "stylecam train --name a" and meta["init_from"]["train"]["final_step"] == 2

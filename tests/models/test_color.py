@@ -14,9 +14,10 @@ def test_ycbcr_round_trip_and_grey_has_no_chroma():
 
 
 def test_preserve_color_takes_luma_from_stylized_and_chroma_from_original():
-    # In gamut: the stylized picture is a darker, less saturated version, so the result needs no clipping.
-    original = torch.rand(1, 3, 6, 6) * 0.5 + 0.25
-    stylized = original.flip(-1) * 0.8 + 0.05
+    # In gamut by construction: with o in [0.25, 0.75] and s = o/2 + 1/4, the result o + (Y_s - Y_o)
+    # stays in [0.125, 0.875], so no clipping interferes; s's chroma is half o's, so the test can tell.
+    original = torch.rand(1, 3, 6, 6, generator=torch.Generator().manual_seed(0)) * 0.5 + 0.25
+    stylized = original * 0.5 + 0.25
     out = rgb_to_ycbcr(preserve_color(stylized, original))
     torch.testing.assert_close(out[:, 0], rgb_to_ycbcr(stylized)[:, 0], atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(out[:, 1:], rgb_to_ycbcr(original)[:, 1:], atol=1e-5, rtol=1e-5)

@@ -6,6 +6,7 @@ enters) and is a context manager. ``read()`` returns ``None`` at the end of a st
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from pathlib import Path
@@ -144,6 +145,8 @@ class CaptureSource(_Closing):
 
         self.name, self.loop, self.is_file = spec, loop, is_file
         target: int | str = int(spec) if spec.isdigit() else spec
+        with contextlib.suppress(AttributeError):  # OpenCV's own log lines would repeat our one-line error
+            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
         self._cap = cv2.VideoCapture(target)
         if not self._cap.isOpened():
             kind = "video file" if is_file else "camera"

@@ -20,6 +20,19 @@ class Frame:
     original: np.ndarray | None = None  # the camera frame a stylized image was made from
 
 
+class Closing:
+    """Context-manager support for sources and sinks: ``with`` calls ``close()`` on the way out."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+
 T = TypeVar("T")
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
+from realtime.frames import Closing
+
 WINDOW_TITLE = "stylecam"
 
 
-class WindowSink:
+class WindowSink(Closing):
     """An OpenCV highgui window. Must be used from the main thread.
 
     ``poll_key`` returns the pressed key code (``cv2.waitKeyEx``) or -1; ``closed`` is true
@@ -72,14 +74,9 @@ class WindowSink:
         except cv2.error:
             pass
 
-    def __enter__(self) -> WindowSink:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
-class NullSink:
+class NullSink(Closing):
     """Does what the window does to a frame (BGR conversion, a contiguous copy) without a display."""
 
     def __init__(self) -> None:
@@ -101,14 +98,9 @@ class NullSink:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> NullSink:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
-class ThreadedSink:
+class ThreadedSink(Closing):
     """Run a slow sink (an encoder, a network stream) in its own thread behind a bounded queue.
 
     ``write`` never blocks the caller: when the queue is full the frame is dropped and
@@ -154,11 +146,6 @@ class ThreadedSink:
             raise self.error
         return self.inner.close()
 
-    def __enter__(self) -> ThreadedSink:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def recorder(path: str | Path, fps: float, size: tuple[int, int]) -> ThreadedSink:

@@ -16,6 +16,7 @@ import numpy as np
 
 from models.errors import UserError
 from models.images import IMAGE_SUFFIXES, read_rgb
+from realtime.frames import Closing
 
 
 class SourceError(UserError):
@@ -30,18 +31,7 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-class _Closing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        pass
-
-
-class SyntheticSource(_Closing):
+class SyntheticSource(Closing):
     """A slow pan and zoom across photos that ship with scikit-image, cross-fading between them.
 
     Needs no camera and no files; frame ``i`` is a pure function of ``i`` (deterministic).
@@ -112,7 +102,7 @@ class SyntheticSource(_Closing):
         return frame
 
 
-class ImageSource(_Closing):
+class ImageSource(Closing):
     """A still image, delivered at ``fps`` like a camera that never moves."""
 
     def __init__(self, path: str, size: tuple[int, int] | None = None, fps: float = 30.0) -> None:
@@ -132,7 +122,7 @@ class ImageSource(_Closing):
         return self.image.copy()
 
 
-class CaptureSource(_Closing):
+class CaptureSource(Closing):
     """A camera (index or device path) or a video file, through OpenCV's VideoCapture.
 
     Files are paced at their own frame rate (a live preview shows them in real time) and

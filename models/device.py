@@ -1,8 +1,9 @@
 """The one place where device and precision are chosen.
 
 ``--device auto|cpu|cuda|mps``: ``auto`` takes CUDA, then MPS, then the CPU.
-Inference runs in fp16 on CUDA and fp32 elsewhere; training uses autocast (bf16 on a CPU
-that has native bf16 instructions, fp16 on CUDA).
+Inference runs in fp16 on CUDA and fp32 elsewhere, through TorchScript, or on the CPU
+through ONNX Runtime when it is installed (faster there); training uses autocast (bf16 on a
+CPU that has native bf16 instructions, fp16 on CUDA).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import torch
 from models.errors import UserError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+BACKENDS = ("auto", "torchscript", "onnx")
 
 
 class DeviceError(UserError):
@@ -37,6 +39,23 @@ def resolve_device(name: str = "auto") -> torch.device:
 def inference_dtype(device: torch.device) -> torch.dtype:
     """fp16 on CUDA (tensor cores, half the memory traffic); fp32 on the CPU and MPS."""
     return torch.float16 if device.type == "cuda" else torch.float32
+
+
+def inference_backend(device: torch.device, requested: str = "auto") -> str:
+    """``torchscript`` or ``onnx``: ``auto`` takes ONNX Runtime on the CPU when it is installed."""
+    from models import onnx_backend
+
+    if requested not in BACKENDS:
+        raise DeviceError(f"unknown backend {requested!r} (choose from {', '.join(BACKENDS)})")
+    if requested == "onnx":
+        if device.type != "cpu":
+            raise DeviceError(f"the onnx backend runs on the CPU only, not on {device.type}")
+        if not onnx_backend.available():
+            raise DeviceError("the onnx backend needs onnxruntime and onnx: pip install onnxruntime onnx")
+        return "onnx"
+    if requested == "auto":
+        return "onnx" if device.type == "cpu" and onnx_backend.available() else "torchscript"
+    return requested
 
 
 def cpu_has_bf16() -> bool:

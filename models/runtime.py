@@ -2,8 +2,10 @@
 
 The network is compiled with TorchScript (scripted, frozen) for the chosen device and
 dtype and cached on disk, keyed by the weights' hash, the torch version, device and dtype,
-so a second start loads the compiled module instead of compiling again. Nothing else in
-stylecam needs to know how the network was compiled.
+so a second start loads the compiled module instead of compiling again. On the CPU a
+single-style network runs through ONNX Runtime instead when it is installed
+(:mod:`models.onnx_backend`, exported and cached the same way). Nothing else in stylecam
+needs to know how the network was compiled.
 
 A style from a multi-style bank is compiled unfrozen, so that :meth:`Stylizer.set_blend`
 can rewrite its instance-norm parameters in place: switching or blending styles costs no
@@ -25,8 +27,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from models import onnx_backend
 from models.color import blend, preserve_color
-from models.device import inference_dtype, resolve_device
+from models.device import inference_backend, inference_dtype, resolve_device
 from models.errors import UserError
 from models.multistyle import mix_rows, write_norm_params
 from models.registry import StyleError, bank_rows, load_bank, load_style, parse_blend, resolve_spec
@@ -127,6 +130,7 @@ class Stylizer:
         strength: float = 1.0,
         preserve_colors: bool = False,
         compiled: bool = True,
+        backend: str = "auto",
     ) -> None:
         if model_size is not None and not 16 <= model_size <= 4096:
             raise UserError(f"model size must be between 16 and 4096 px, got {model_size}")
@@ -149,7 +153,16 @@ class Stylizer:
         self.config = getattr(net, "config", None)
         self.module = copy.deepcopy(net)  # eager CPU fp32 copy, for parameter and FLOP counts
         self.compiled = compiled
-        if compiled:
+        # ONNX Runtime for a fixed network on the CPU; a bank keeps TorchScript (set_blend rewrites it in place)
+        self.backend = inference_backend(self.device, backend) if compiled else "eager"
+        if self.backend == "onnx" and (self.bank is not None or extra_key):
+            self.backend = "torchscript"
+        if self.backend == "onnx":
+            t0 = time.perf_counter()
+            key = _cache_key(self.weights, self.device, torch.float32, True, b"onnx")
+            self.net, self.from_cache = onnx_backend.load_cached(net, cache_dir().parent / "onnx" / f"{key}.onnx")
+            self.load_seconds = time.perf_counter() - t0
+        elif compiled:
             self.net, self.load_seconds, self.from_cache = load_compiled(
                 self.weights, net, self.device, self.dtype, freeze=self.bank is None, extra_key=extra_key)
         else:

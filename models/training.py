@@ -54,7 +54,7 @@ class TrainConfig:
     style_short: int = 256  # the painting is resized to this short side
     lr: float = 2e-3
     style_weight: float = 15.0
-    content_weight: float = 0.06
+    content_weight: float = 2.0
     tv_weight: float = 0.0
     temporal_weight: float = 0.0  # > 0: add the temporal loss of models.temporal_loss
     detail_weight: float = 0.0  # > 0: also a content loss at relu2_2 (Johnson et al.'s layer): keeps shapes

@@ -1,11 +1,13 @@
-"""Train (or resume) the shipped style pack with ``stylecam train``, one style after another.
+"""Train (or resume) the shipped style pack with ``stylecam train``.
 
     python scripts/train_pack.py [--data ../shared/data] [--only starry,wave] [--threads 1] [--dry-run]
 
 Each style's recipe is one row of PACK below; the command this prints is the one recorded
-in the weights' metadata. Runs resume from their checkpoints, so the script can be stopped
-and started again at any time. Finished weights go to out/runs/NAME.safetensors; copy them
-to models/weights/ after checking them (scripts/quality_report.py).
+in the weights' metadata. ``starry_base`` is trained from scratch; every other style starts
+from an earlier row's weights (``--init-from``), which takes a fraction of the steps. Runs
+resume from their checkpoints, so the script can be stopped and started again at any time.
+Finished weights go to out/runs/NAME.safetensors; copy them to models/weights/ after checking
+them (scripts/quality_report.py).
 """
 
 from __future__ import annotations
@@ -19,16 +21,29 @@ from pathlib import Path
 # Photos used for training; nst_classics and davis_frames are held out for evaluation.
 TRAIN_SETS = ("bsd100", "urban100", "imagenet_sample", "div2k_val_crops256", "sunhays80", "set14", "set5")
 
-# name, painting (under styles/pd), artist, title, year, style weight, content weight
+# name, painting (under styles/pd), artist, title, year, style weight, content weight, steps, init-from row
 PACK = [
-    ("starry", "van_gogh_starry_night_1889.jpg", "Vincent van Gogh", "The Starry Night", "1889", 15, 0.06),
-    ("wave", "hokusai_great_wave_c1831.jpg", "Katsushika Hokusai", "The Great Wave off Kanagawa", "c. 1831", 10,
-     0.06),
+    ("starry_base", "van_gogh_starry_night_1889.jpg", "Vincent van Gogh", "The Starry Night", "1889",
+     15, 2.0, 800, None),
+    ("starry", "van_gogh_starry_night_1889.jpg", "Vincent van Gogh", "The Starry Night", "1889",
+     15, 2.0, 1600, "starry_base"),
+    ("wave", "hokusai_great_wave_c1831.jpg", "Katsushika Hokusai", "The Great Wave off Kanagawa", "c. 1831",
+     20, 2.0, 1600, "starry_base"),
+    ("scream", "munch_the_scream_1893.jpg", "Edvard Munch", "The Scream", "1893", 15, 2.0, 1200, "starry"),
+    ("udnie", "picabia_udnie_1913.jpg", "Francis Picabia", "Udnie (Young American Girl, The Dance)", "1913",
+     15, 2.0, 1200, "starry"),
+    ("lilies", "monet_water_lilies_1919.jpg", "Claude Monet", "Water Lilies", "1919", 15, 2.0, 1200, "starry"),
+    ("hat", "matisse_woman_with_a_hat_1905.jpg", "Henri Matisse", "Woman with a Hat", "1905",
+     15, 2.0, 1200, "starry"),
+    ("composition", "kandinsky_composition_vii_1913.jpg", "Wassily Kandinsky", "Composition VII", "1913",
+     15, 2.0, 1200, "starry"),
+    ("minotaur", "turner_shipwreck_of_the_minotaur_c1810.jpg", "J. M. W. Turner", "The Shipwreck of the Minotaur",
+     "c. 1810", 15, 2.0, 1200, "starry"),
 ]
 
 
-def command(data: Path, row: tuple, steps: int, threads: int, resume: bool) -> list[str]:
-    name, painting, artist, title, year, sw, cw = row
+def command(data: Path, row: tuple, threads: int, resume: bool) -> list[str]:
+    name, painting, artist, title, year, sw, cw, steps, init = row
     cmd = ["stylecam", "train", "--style", str(data / "styles" / "pd" / painting),
            "--data", *[str(data / "content" / s) for s in TRAIN_SETS],
            "--name", name, "--steps", str(steps), "--size", "128", "--batch", "4",
@@ -36,6 +51,8 @@ def command(data: Path, row: tuple, steps: int, threads: int, resume: bool) -> l
            "--artist", artist, "--title", title, "--year", year,
            "--out", f"out/runs/{name}.safetensors", "--run-dir", f"out/runs/{name}",
            "--threads", str(threads), "--checkpoint-minutes", "2"]
+    if init:
+        cmd += ["--init-from", f"out/runs/{init}.safetensors"]
     return cmd + (["--resume"] if resume else [])
 
 
@@ -43,7 +60,6 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="../shared/data", type=Path)
     ap.add_argument("--only", help="comma-separated names")
-    ap.add_argument("--steps", type=int, default=2400)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args()
@@ -51,8 +67,11 @@ def main() -> int:
     for row in PACK:
         if wanted and row[0] not in wanted:
             continue
+        if Path(f"out/runs/{row[0]}.safetensors").is_file() and not args.dry_run:
+            print(f"{row[0]}: done (out/runs/{row[0]}.safetensors)", flush=True)
+            continue
         resume = Path(f"out/runs/{row[0]}/checkpoint.pt").is_file()
-        cmd = command(args.data, row, args.steps, args.threads, resume)
+        cmd = command(args.data, row, args.threads, resume)
         print(shlex.join(cmd), flush=True)
         if not args.dry_run and subprocess.run(cmd).returncode != 0:
             return 1

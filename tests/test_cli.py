@@ -87,7 +87,15 @@ def test_bench_prints_json_numbers(tiny_style, capsys):
     assert main(["bench", "--style", str(tiny_style), "--size", "64x48", "--frames", "3", "--json"]) == 0
     [result] = json.loads(capsys.readouterr().out)
     assert result["median_ms"] > 0 and result["p95_ms"] >= result["median_ms"] and result["params"] > 0
-    assert result["size"] == "64x48" and result["device"] == "cpu"
+    assert result["size"] == "64x48" and result["device"] == "cpu" and result["backend"] == "onnx"
+
+
+def test_bench_both_backends_in_one_run(tiny_style, capsys):
+    assert main(["bench", "--style", str(tiny_style), "--size", "64x48", "--frames", "3", "--json",
+                 "--backend", "both"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["backend"] for r in results] == ["torchscript", "onnx"]
+    assert all(r["median_ms"] > 0 for r in results)
 
 
 def test_bench_bad_size_exception(capsys):

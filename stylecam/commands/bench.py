@@ -19,6 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--frames", type=int, default=30)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--device", default="auto")
+    p.add_argument("--backend", default="auto", choices=("auto", "torchscript", "onnx", "both"),
+                   help="inference engine (auto: ONNX Runtime on the CPU, else TorchScript); 'both' times "
+                        "TorchScript and ONNX Runtime in the same run")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--baseline", action="store_true",
                    help="also time a Johnson et al. (2016) sized network in plain eager PyTorch, in the same run")
@@ -44,7 +47,10 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
     from realtime.sources import SyntheticSource
     from video.temporal import live_smoother
 
-    stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=args.model_size)
+    if args.backend == "both":
+        raise UserError("--pipeline times one backend: give --backend auto, torchscript or onnx")
+    stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=args.model_size,
+                        backend=args.backend)
     frames = args.frames
     source = SyntheticSource(size, fps=args.fps, realtime=True)
     app = LiveApp(source, [(stylizer.name, stylizer)], smoother=live_smoother(), temporal=not args.no_temporal)
@@ -65,7 +71,7 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
         "fps": round(shown / elapsed, 2), "latency_p50_ms": round(app.stats.latency_ms(0.5), 1),
         "latency_p95_ms": round(app.stats.latency_ms(0.95), 1),
         "stylize_median_ms": round(infer[len(infer) // 2], 1) if infer else None,
-        "temporal": not args.no_temporal, "device": str(stylizer.device),
+        "temporal": not args.no_temporal, "device": str(stylizer.device), "backend": stylizer.backend,
         "dtype": str(stylizer.dtype).replace("torch.", ""), "threads": torch.get_num_threads(),
         "warmup_s": round(warm, 2),
     }
@@ -114,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             r = result
             print(f"{r['label']}: {r['size']} (network at short side {r['model_size']}) on {r['device']} "
-                  f"{r['dtype']}, {r['threads']} threads, camera {r['camera_fps']:g} fps, "
+                  f"{r['dtype']} ({r['backend']}), {r['threads']} threads, camera {r['camera_fps']:g} fps, "
                   f"temporal {'on' if r['temporal'] else 'off'}")
             print(f"  {r['fps']:.1f} fps over {r['frames']} frames  latency p50 {r['latency_p50_ms']:.0f} ms  "
                   f"p95 {r['latency_p95_ms']:.0f} ms  stylize median {r['stylize_median_ms']} ms")
@@ -127,7 +133,9 @@ def run(args: argparse.Namespace) -> int:
                                Path(tmp) / f"{args.tier}.safetensors")
         else:
             style = args.style or default_style_name()
-        stylizer = Stylizer(style, device=args.device, model_size=args.model_size)
+        backends = ("torchscript", "onnx") if args.backend == "both" else (args.backend,)
+        stylizers = [Stylizer(style, device=args.device, model_size=args.model_size, backend=b) for b in backends]
+    stylizer = stylizers[0]
     net_h, net_w = h, w
     if args.model_size:
         scale = args.model_size / min(h, w)
@@ -136,10 +144,10 @@ def run(args: argparse.Namespace) -> int:
     common = {"device": str(stylizer.device), "dtype": str(stylizer.dtype).replace("torch.", ""),
               "threads": torch.get_num_threads(), "size": f"{w}x{h}", "net_size": f"{net_w}x{net_h}"}
     results = [summarize(
-        f"{stylizer.name} (TorchScript)", time_frames(stylizer, frame, args.frames, args.warmup),
+        f"{s.name} ({s.backend})", time_frames(s, frame, args.frames, args.warmup),
         count_parameters(probe), conv_macs(probe, net_h, net_w) / 1e9,
-        {**common, "config": stylizer.config.to_dict(), "compile_or_load_s": round(stylizer.load_seconds, 3),
-         "from_cache": stylizer.from_cache})]
+        {**common, "backend": s.backend, "config": s.config.to_dict(), "compile_or_load_s": round(s.load_seconds, 3),
+         "from_cache": s.from_cache}) for s in stylizers]
     if args.baseline:
         johnson = TransformerNet(TIERS["quality"]).eval().to(stylizer.device)
         x = torch.from_numpy(frame).permute(2, 0, 1).unsqueeze(0).float().div(255).to(stylizer.device)

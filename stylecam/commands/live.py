@@ -27,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strength", type=float, default=1.0)
     p.add_argument("--no-temporal", action="store_true", help="start with temporal smoothing off")
     p.add_argument("--device", default="auto")
+    p.add_argument("--backend", default="auto", choices=("auto", "torchscript", "onnx"),
+                   help="inference engine (default: ONNX Runtime on the CPU, TorchScript elsewhere)")
     p.add_argument("--frames", type=int, help="stop after showing N frames")
     p.add_argument("--seconds", type=float, help="stop after S seconds")
     p.add_argument("--no-window", action="store_true", help="no preview window (for streaming or recording)")
@@ -112,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
         default = default_style_name()
         names = [s.name for s in list_styles()]
         specs = [default] + [n for n in names if n != default]
-    stylizers = load_stylizers(specs, device=args.device, model_size=args.model_size, strength=args.strength)
+    stylizers = load_stylizers(specs, device=args.device, model_size=args.model_size, strength=args.strength,
+                                backend=args.backend)
     with open_live_source(args) as source:
         app = LiveApp(source, stylizers, smoother=live_smoother(), snapshot_dir=args.out, record_dir=args.out,
                       strength=args.strength, temporal=not args.no_temporal, outputs=output_openers(args))

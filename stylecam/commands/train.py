@@ -24,8 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--style-weight", type=float, default=15.0, help="weight of the Gram style loss (default: 15)")
-    p.add_argument("--content-weight", type=float, default=0.06,
-                   help="weight of the relu4_2 content loss (default: 0.06)")
+    p.add_argument("--content-weight", type=float, default=2.0,
+                   help="weight of the relu4_2 content loss (default: 2)")
     p.add_argument("--detail-weight", type=float, default=0.0,
                    help="also keep the photo's shapes: a content loss at relu2_2 with this weight (default: 0)")
     p.add_argument("--tv-weight", type=float, default=0.0)

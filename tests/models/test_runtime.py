@@ -77,3 +77,39 @@ def test_fp16_network_runs_like_fp32(tiny_style):
         ref = net(x)
         half = net.to(torch.float16)(x.half()).float()
     assert (half - ref).abs().max() < 0.02
+
+
+def test_backend_chosen_in_one_place():
+    from models.device import inference_backend
+
+    assert inference_backend(torch.device("cpu")) == "onnx"  # onnxruntime is a dependency
+    assert inference_backend(torch.device("cuda")) == "torchscript"  # fp16 on the GPU stays TorchScript
+    assert inference_backend(torch.device("cpu"), "torchscript") == "torchscript"
+    with pytest.raises(UserError, match="CPU only"):
+        inference_backend(torch.device("cuda"), "onnx")
+    with pytest.raises(UserError, match="unknown backend"):
+        inference_backend(torch.device("cpu"), "tensorrt")
+
+
+def test_onnx_and_torchscript_backends_agree(tiny_style, photo):
+    ort = Stylizer(tiny_style, device="cpu", backend="onnx")
+    ts = Stylizer(tiny_style, device="cpu", backend="torchscript")
+    assert (ort.backend, ts.backend) == ("onnx", "torchscript")
+    diff = np.abs(ort(photo).astype(int) - ts(photo).astype(int))
+    assert diff.max() <= 1 and diff.mean() < 0.01
+    # other sizes than the export's 64×64 example (dynamic axes), and the model-size path
+    odd = photo[:37, :53]
+    assert np.abs(Stylizer(tiny_style, device="cpu", backend="onnx", model_size=24)(odd).astype(int)
+                  - Stylizer(tiny_style, device="cpu", backend="torchscript", model_size=24)(odd)).max() <= 1
+
+
+def test_broken_onnx_cache_entry_is_rebuilt(tiny_style, photo):
+    from models.runtime import cache_dir
+
+    first = Stylizer(tiny_style, device="cpu", backend="onnx")
+    assert Stylizer(tiny_style, device="cpu", backend="onnx").from_cache
+    for f in (cache_dir().parent / "onnx").glob("*.onnx"):
+        f.write_bytes(b"not a model")
+    again = Stylizer(tiny_style, device="cpu", backend="onnx")
+    assert not again.from_cache
+    np.testing.assert_array_equal(first(photo), again(photo))

@@ -7,6 +7,7 @@ backward warp: ``warp(b, flow)(x) = b(x + flow(x))``, an image aligned with ``a`
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -96,12 +97,19 @@ class FlowEstimator:
         return cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 4, 15, 3, 5, 1.2, 0)
 
 
+@functools.lru_cache(maxsize=8)
+def _pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel x and y coordinates, ``H×W`` float32 each (read-only: shared between calls)."""
+    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    grid_x.flags.writeable = grid_y.flags.writeable = False
+    return grid_x, grid_y
+
+
 def warp(image: np.ndarray, flow: np.ndarray, border: int | None = None) -> np.ndarray:
     """Backward warp: ``out(x) = image(x + flow(x))`` (bilinear, edges replicated)."""
     import cv2
 
-    h, w = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    grid_x, grid_y = _pixel_grid(*flow.shape[:2])
     map_x, map_y = grid_x + flow[..., 0], grid_y + flow[..., 1]
     mode = cv2.BORDER_REPLICATE if border is None else border
     return cv2.remap(image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=mode)

@@ -19,10 +19,11 @@ from video.flow import FlowEstimator, reliable_mask, resize_flow, to_gray, warp
 
 
 def blend_with_previous(current: np.ndarray, warped_prev: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """``weight·warped_prev + (1 − weight)·current`` per pixel; ``weight`` is ``H×W`` in [0, 1]."""
-    w = weight[..., None].astype(np.float32)
-    out = current.astype(np.float32) * (1.0 - w) + warped_prev.astype(np.float32) * w
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    """``weight·warped_prev + (1 − weight)·current`` per pixel, rounded; ``weight`` is ``H×W`` in [0, 1]."""
+    import cv2
+
+    w = np.ascontiguousarray(weight, dtype=np.float32)
+    return cv2.blendLinear(np.ascontiguousarray(current), np.ascontiguousarray(warped_prev), 1.0 - w, w)
 
 
 def blend_weight(mask: np.ndarray, lam: float) -> np.ndarray:

@@ -34,6 +34,8 @@ from models.errors import UserError
 from models.multistyle import mix_rows, write_norm_params
 from models.registry import StyleError, bank_rows, load_bank, load_style, parse_blend, resolve_spec
 
+MIN_NETWORK_SIDE = 16  # the network's reflection pads and strided convs need this much; smaller frames run upscaled
+
 
 def cache_dir() -> Path:
     base = os.environ.get("STYLECAM_CACHE") or os.path.join(
@@ -202,14 +204,16 @@ class Stylizer:
         x = x.to(self.device, self.dtype)
         h, w = x.shape[-2:]
         inp = x
-        if self.model_size is not None and min(h, w) != self.model_size:
-            scale = self.model_size / min(h, w)
-            size = (max(8, round(h * scale)), max(8, round(w * scale)))
+        short = max(self.model_size or min(h, w), MIN_NETWORK_SIDE)  # tiny frames run upscaled
+        if short != min(h, w):
+            scale = short / min(h, w)
+            size = (max(short, round(h * scale)), max(short, round(w * scale)))
             inp = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=scale < 1)
         with torch.inference_mode():
             y = self.net(inp)
             if y.shape[-2:] != (h, w):
-                y = F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False).clamp_(0, 1)
+                y = F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False,
+                                  antialias=y.shape[-2] > h).clamp_(0, 1)
             y, x = y.float(), x.float()
             if self.preserve_colors:
                 y = preserve_color(y, x)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
 from pathlib import Path
 from typing import Protocol
@@ -135,7 +136,9 @@ class CaptureSource(Closing):
 
         self.name, self.loop, self.is_file = spec, loop, is_file
         target: int | str = int(spec) if spec.isdigit() else spec
-        with contextlib.suppress(AttributeError):  # OpenCV's own log lines would repeat our one-line error
+        # OpenCV's and FFmpeg's own log lines ("moov atom not found") would repeat our one-line error
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+        with contextlib.suppress(AttributeError):
             cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
         self._cap = cv2.VideoCapture(target)
         if not self._cap.isOpened():

@@ -16,12 +16,19 @@ from pathlib import Path
 import numpy as np
 
 from models.errors import UserError
+from models.images import MAX_IMAGE_PIXELS
 
 PATTERN = re.compile(r"%0?\d*d")
 
 
 class InputError(UserError):
     """A file that is not a readable video; the message says what is wrong."""
+
+
+def check_frame_size(path: str, width: int, height: int) -> None:
+    """Refuse frames above the image pixel limit before they are converted (memory stays bounded)."""
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InputError(f"{path}: {width}x{height} frames are larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels")
 
 
 def is_pattern(path: str) -> bool:
@@ -63,6 +70,7 @@ class VideoFileReader:
         self.video.thread_type = "AUTO"
         self.audio = self.container.streams.audio[0] if self.container.streams.audio else None
         cc = self.video.codec_context
+        check_frame_size(path, cc.width, cc.height)
         fps = self.video.average_rate or self.video.guessed_rate or Fraction(30)
         duration = None
         if self.video.duration is not None and self.video.time_base is not None:
@@ -90,6 +98,7 @@ class VideoFileReader:
             self.corrupt = f"{exc.__class__.__name__}: {exc}"
 
     def _convert(self, frame) -> tuple[np.ndarray, float]:
+        check_frame_size(self.path, frame.width, frame.height)
         self.info.rotation = int(getattr(frame, "rotation", 0) or 0)
         seconds = float(frame.time) if frame.time is not None else None
         return frame.to_ndarray(format="rgb24"), seconds

@@ -191,4 +191,7 @@ def _open_output(output_path: str, info, first: np.ndarray, reader, opts: Render
     if is_pattern(output_path):
         return FramesOutput(output_path)
     h, w = first.shape[:2]
+    if min(h, w) < 2:
+        raise InputError(f"{reader.info.width}x{reader.info.height} frames are too small for an H.264 video "
+                         "(write them as frames instead: OUT like frames/%05d.png)")
     return Mp4Output(Path(output_path), info.fps, (w - w % 2, h - h % 2), info.rotation, reader.audio, opts)

@@ -32,6 +32,9 @@ def blend_weight(mask: np.ndarray, lam: float) -> np.ndarray:
     return lam * m / (1.0 + lam * m)
 
 
+MIN_FLOW_SIDE = 16  # DIS needs 12 px; a smaller frame passes through unsmoothed
+
+
 class TemporalSmoother:
     """Call with (input frame, its stylization) in order; returns the consistent output.
 
@@ -64,7 +67,7 @@ class TemporalSmoother:
                               interpolation=cv2.INTER_AREA)
         out = stylized
         if self._prev_gray is not None and self._prev_out is not None and self._prev_out.shape == stylized.shape \
-                and self._prev_gray.shape == gray.shape:
+                and self._prev_gray.shape == gray.shape and min(gray.shape) >= MIN_FLOW_SIDE:
             back = self._flow(gray, self._prev_gray)  # where each pixel of this frame was in the previous one
             fwd = self._flow(self._prev_gray, gray)
             mask = reliable_mask(back, fwd)

@@ -111,8 +111,8 @@ def parse_blend(spec: str) -> dict[str, float] | None:
             value = float(weight)
         except ValueError:
             raise StyleError(f"bad style blend {spec!r}: use NAME:WEIGHT,NAME:WEIGHT") from None
-        if not name or value < 0:
-            raise StyleError(f"bad style blend {spec!r}: use NAME:WEIGHT,NAME:WEIGHT with weights >= 0")
+        if not name or not math.isfinite(value) or value < 0:
+            raise StyleError(f"bad style blend {spec!r}: use NAME:WEIGHT,NAME:WEIGHT with finite weights >= 0")
         blend[name] = blend.get(name, 0.0) + value
     if sum(blend.values()) <= 0:
         raise StyleError(f"bad style blend {spec!r}: the weights add up to zero")

@@ -98,3 +98,16 @@ def test_style_picture_everywhere(case, corpus, adain_decoder, photo_file, tmp_p
         check("style", case, code, err, elapsed, out_dir)
         if name != "live":
             assert any(out_dir.glob("out.*")) == (code == 0), name
+
+
+@pytest.mark.parametrize("fps", ["nan", "inf", "0", "-5"])
+def test_image_sequence_with_a_bad_frame_rate(fps, tmp_path, tiny_style, photo, capsys):
+    from models.images import write_rgb
+
+    for i in range(3):
+        write_rgb(tmp_path / "seq" / f"{i:05d}.png", photo)
+    out = tmp_path / "out.mp4"
+    code, err, elapsed = run(["render", str(tmp_path / "seq" / "%05d.png"), str(out), "--fps", fps, "--quiet",
+                              "--style", str(tiny_style)], capsys)
+    check("render", "bad_fps", code, err, elapsed, tmp_path)
+    assert "--fps" in err[0] and not out.exists()

@@ -114,8 +114,8 @@ class ImageSequenceReader:
         from models.images import read_rgb
 
         self._read = read_rgb
-        if fps is None or fps <= 0:
-            raise InputError("an image-sequence input needs --fps")
+        if fps is None or not 0 < fps <= 1000:  # also refuses nan and inf
+            raise InputError(f"an image-sequence input needs --fps between 0 and 1000, got {fps}")
         name = Path(pattern).name
         regex = re.compile("^" + PATTERN.sub(r"(\\d+)", re.escape(name)) + "$")
         candidates = glob.glob(str(Path(pattern).parent / PATTERN.sub("*", name)))

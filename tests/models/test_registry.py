@@ -114,3 +114,17 @@ def test_absurd_config_refused_before_allocation(tmp_path):
 
     with pytest.raises(StyleError, match="parameters"):
         load_style(_tampered(tmp_path, mutate_meta=huge))
+
+
+def test_torchscript_archive_as_weights_is_refused(tmp_path):
+    # a TorchScript archive is a zip of pickles and code: never loaded from a user's file
+    class Sneaky(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x
+
+    scripted = torch.jit.script(Sneaky())
+    for name in ("model.safetensors", "model.pt"):
+        path = tmp_path / name
+        torch.jit.save(scripted, str(path))
+        with pytest.raises(StyleError):
+            load_style(path)

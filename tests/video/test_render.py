@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -199,3 +203,23 @@ def test_stream_that_changes_size_partway_keeps_the_first_size(tmp_path, capsys)
     info = probe(out)
     assert info["size"] == (64, 48) and len(info["times"]) >= 10
     assert "changed size" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_to_the_process_mid_render_leaves_the_previous_output(sig, code, tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=200, size=(160, 120), audio=None)
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"previous render")
+    proc = subprocess.Popen([sys.executable, "-m", "stylecam", "render", str(src), str(out),
+                             "--style", str(_tiny(tmp_path)), "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]:  # the render has started writing
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert err.strip().splitlines()[-1].startswith("stylecam: ") and "Traceback" not in err
+    assert out.read_bytes() == b"previous render"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]

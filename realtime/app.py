@@ -43,7 +43,7 @@ class LiveStats:
 
     shown: int = 0
     times: deque = field(default_factory=lambda: deque(maxlen=60))
-    latencies: list[float] = field(default_factory=list)
+    latencies: deque = field(default_factory=lambda: deque(maxlen=18000))  # the last 10 minutes at 30 fps
     infer_ms: deque = field(default_factory=lambda: deque(maxlen=60))
 
     def record(self, latency: float) -> None:
@@ -308,7 +308,7 @@ class LiveApp:
         infer = statistics.median(self.stats.infer_ms) if self.stats.infer_ms else 0.0
         dropped = self.pipeline.captured.dropped if self.pipeline else 0
         text = (f"{self.stats.shown} frames shown, {self.stats.fps:.1f} fps, latency p50 "
-                f"{self.stats.latency_ms(0.5):.0f} ms p95 {self.stats.latency_ms(0.95):.0f} ms over {len(lat)} frames,"
+                f"{self.stats.latency_ms(0.5):.0f} ms p95 {self.stats.latency_ms(0.95):.0f} ms over the last {len(lat)} frames,"
                 f" stylize {infer:.0f} ms, {dropped} stale camera frames skipped")
         for name, out in self.outputs:
             text += f"; {name}: {out.written} frames sent, {out.dropped} dropped"

@@ -1,6 +1,7 @@
 """The ``stylecam`` command, called through ``main(argv)`` as a user would call it."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -153,7 +154,10 @@ def test_live_headless_runs_the_pipeline_and_reports(tiny_style, tmp_path, capsy
     rc = main(["live", "--source", "synthetic", "--size", "64x48", "--no-window", "--frames", "5",
                "--style", str(tiny_style), "--model-size", "32", "--out", str(tmp_path)])
     assert rc == 0
-    assert "5 frames shown" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "5 frames shown" in out
+    threads = re.search(r"threads (\d+) at start, (\d+) at the end", out)
+    assert threads and threads.group(1) == threads.group(2)  # no thread outlives the run
 
 
 def test_live_without_display_writes_a_clip_instead(tiny_style, tmp_path, monkeypatch, capsys):

@@ -44,6 +44,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def resources() -> tuple[float, int]:
+    """(resident memory in MB, live Python threads) of this process, for the exit summary."""
+    import threading
+
+    try:
+        rss_pages = int(Path("/proc/self/statm").read_text().split()[1])
+        rss = rss_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):  # not Linux: the peak instead
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss = peak / 2**20 if sys.platform == "darwin" else peak / 1024
+    return rss, threading.active_count()
+
+
 def output_openers(args: argparse.Namespace) -> list:
     from realtime.outputs import VirtualCamera, open_stream
 
@@ -123,8 +138,12 @@ def run(args: argparse.Namespace) -> int:
         with sink:
             if record:
                 app.start_recording(record)
+            before = resources()
             app.run(sink, max_frames=args.frames, max_seconds=seconds)
+    after = resources()
     print(app.summary())
+    print(f"memory {before[0]:.0f} MB at start, {after[0]:.0f} MB at the end; "
+          f"threads {before[1]} at start, {after[1]} at the end")
     for path in app.snapshots + app.recordings:
         print(path)
     return 0

@@ -308,8 +308,8 @@ class LiveApp:
         infer = statistics.median(self.stats.infer_ms) if self.stats.infer_ms else 0.0
         dropped = self.pipeline.captured.dropped if self.pipeline else 0
         text = (f"{self.stats.shown} frames shown, {self.stats.fps:.1f} fps, latency p50 "
-                f"{self.stats.latency_ms(0.5):.0f} ms p95 {self.stats.latency_ms(0.95):.0f} ms over the last {len(lat)} frames,"
-                f" stylize {infer:.0f} ms, {dropped} stale camera frames skipped")
+                f"{self.stats.latency_ms(0.5):.0f} ms p95 {self.stats.latency_ms(0.95):.0f} ms "
+                f"over the last {len(lat)} frames, stylize {infer:.0f} ms, {dropped} stale camera frames skipped")
         for name, out in self.outputs:
             text += f"; {name}: {out.written} frames sent, {out.dropped} dropped"
         for error in self.output_errors:

@@ -153,6 +153,19 @@ def default_style_name() -> str:
     return (preferred or shipped)[0].name
 
 
+VIDEO_DIR = "video"  # beside the styles: their video-stable variants, trained with the temporal loss
+
+
+def video_variant(name: str) -> Path | None:
+    """The video-stable variant of a named style (``weights/video/NAME.safetensors`` shipped, or the
+    same in the user style folder), or ``None``. Variants are not listed as styles of their own."""
+    for directory in (SHIPPED_DIR, user_style_dir()):
+        path = directory / VIDEO_DIR / f"{name}.safetensors"
+        if path.is_file():
+            return path
+    return None
+
+
 def resolve(name_or_path: str | Path) -> Path:
     """A style name or a path → the weights file, or a one-line :class:`StyleError`."""
     candidate = Path(name_or_path)

@@ -23,6 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     temporal.add_argument("--temporal", dest="temporal", action="store_true", default=True,
                           help="optical-flow temporal consistency (the default)")
     temporal.add_argument("--no-temporal", dest="temporal", action="store_false", help="stylize each frame alone")
+    p.add_argument("--no-stable-variant", dest="stable_variant", action="store_false",
+                   help="with --temporal, keep the style's own network instead of its video-stable variant "
+                        "(trained with the temporal loss), where one ships")
     p.add_argument("--flow", choices=("dis", "farneback", "raft"), default="dis",
                    help="optical flow (default: dis; raft needs torchvision's RAFT weights on this machine)")
     p.add_argument("--temporal-strength", type=float, default=0.8,
@@ -46,7 +49,7 @@ def _on_sigterm(signum, frame):
 
 
 def run(args: argparse.Namespace) -> int:
-    from models.registry import default_style_name
+    from models.registry import default_style_name, video_variant
     from models.runtime import Stylizer
     from stylecam.progress import Progress
     from video.render import RenderOptions, render
@@ -56,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--crf must be between 0 and 51, got {args.crf}")
     if not 0.0 <= args.temporal_strength < 1.0:
         raise UserError("--temporal-strength must be in [0, 1)")
-    stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=args.model_size,
+    style = args.style or default_style_name()
+    variant = video_variant(style) if args.temporal and args.stable_variant else None
+    stylizer = Stylizer(variant or style, device=args.device, model_size=args.model_size,
                         strength=args.strength, preserve_colors=args.preserve_color)
     smoother = render_smoother(args.flow, args.temporal_strength) if args.temporal else None
     bar = Progress(f"render {stylizer.name}", quiet=args.quiet)
@@ -87,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     bar.close()
     print(f"{result.output}: {result.frames} frames in {result.seconds:.1f} s "
           f"({result.frames / max(result.seconds, 1e-9):.1f} fps), audio {result.audio}, "
-          f"temporal {'on (' + args.flow + ')' if args.temporal else 'off'}")
+          f"temporal {'on (' + args.flow + ')' if args.temporal else 'off'}"
+          f"{', the video-stable variant of ' + style if variant else ''}")
     if result.resized:
         print(f"stylecam: warning: the video changed size partway; {result.resized} frames were scaled to "
               "the first frame's size", file=sys.stderr)

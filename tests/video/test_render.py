@@ -15,7 +15,7 @@ from models.images import write_rgb
 from stylecam.cli import main
 from tests.video.media import make_clip, moving_frame, probe
 from video.decode import InputError
-from video.metrics import warping_errors
+from video.metrics import video_frames, warping_errors
 from video.render import render
 from video.temporal import render_smoother
 
@@ -223,3 +223,21 @@ def test_signal_to_the_process_mid_render_leaves_the_previous_output(sig, code, 
     assert err.strip().splitlines()[-1].startswith("stylecam: ") and "Traceback" not in err
     assert out.read_bytes() == b"previous render"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_render_takes_the_video_stable_variant_with_temporal_only(tmp_path, capsys, photo):
+    from models.registry import user_style_dir
+    from tests.conftest import make_style
+
+    make_style(user_style_dir() / "plain.safetensors", seed=1, name="plain")
+    make_style(user_style_dir() / "video" / "plain.safetensors", seed=2, name="plain")
+    src = make_clip(tmp_path / "in.mp4", frames=4, audio=None)
+    outs = {}
+    for flags in (["--no-temporal"], [], ["--no-stable-variant"]):
+        out = tmp_path / f"out{len(outs)}.mp4"
+        assert main(["render", str(src), str(out), "--quiet", "--style", "plain", *flags]) == 0
+        outs[" ".join(flags)] = (capsys.readouterr().out, next(iter(video_frames(str(out)))))
+    assert "video-stable variant of plain" in outs[""][0]
+    assert "variant" not in outs["--no-temporal"][0] and "variant" not in outs["--no-stable-variant"][0]
+    # the variant is another network: its first frame differs from the plain style's
+    assert np.abs(outs[""][1].astype(int) - outs["--no-stable-variant"][1]).mean() > 2

@@ -22,6 +22,7 @@ from models.transformer import NetConfig, TransformerNet
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "weights"
 META_KEY = "stylecam"
+DEFAULT_STYLE = "starry"  # what `make run` and a bare `stylecam image` use, when it ships
 MAX_WEIGHTS_BYTES = 256 * 1024 * 1024
 MAX_PARAMETERS = 50_000_000
 
@@ -149,7 +150,7 @@ def default_style_name() -> str:
     shipped = [s for s in list_styles() if s.shipped]
     if not shipped:
         raise StyleError("no shipped styles found (is the package installed with its weights?)")
-    preferred = [s for s in shipped if s.meta.get("default")]
+    preferred = [s for s in shipped if s.name == DEFAULT_STYLE]
     return (preferred or shipped)[0].name
 
 

@@ -27,8 +27,11 @@ PACK = [
      15, 2.0, 800, None),
     ("starry", "van_gogh_starry_night_1889.jpg", "Vincent van Gogh", "The Starry Night", "1889",
      15, 2.0, 1600, "starry_base"),
-    ("wave", "hokusai_great_wave_c1831.jpg", "Katsushika Hokusai", "The Great Wave off Kanagawa", "c. 1831",
+    # wave_base was written as out/runs/wave.safetensors and renamed; at style weight 20 it stayed pale (style x3.15)
+    ("wave_base", "hokusai_great_wave_c1831.jpg", "Katsushika Hokusai", "The Great Wave off Kanagawa", "c. 1831",
      20, 2.0, 1600, "starry_base"),
+    ("wave", "hokusai_great_wave_c1831.jpg", "Katsushika Hokusai", "The Great Wave off Kanagawa", "c. 1831",
+     60, 2.0, 800, "wave_base"),
     ("scream", "munch_the_scream_1893.jpg", "Edvard Munch", "The Scream", "1893", 15, 2.0, 1200, "starry"),
     ("udnie", "picabia_udnie_1913.jpg", "Francis Picabia", "Udnie (Young American Girl, The Dance)", "1913",
      15, 2.0, 1200, "starry"),

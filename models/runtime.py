@@ -239,6 +239,13 @@ class Stylizer:
     def _call_cpu(self, frame: np.ndarray) -> np.ndarray:
         """The CPU path of :meth:`__call__`: resizing and blending on 8-bit frames with OpenCV (a few ms less
         per frame than float tensors at 640×480), only the network in float."""
+        return self.finish(self.stylize_small(frame)[1], frame)
+
+    def stylize_small(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First half of a frame: (the frame at the network's size, its stylization at that size), ``uint8``.
+
+        The live loop smooths at this size (cheap) before :meth:`finish` scales up and blends.
+        """
         import cv2
 
         h, w = frame.shape[:2]
@@ -247,10 +254,22 @@ class Stylizer:
         if (nh, nw) != (h, w):
             small = cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_AREA if nh < h else cv2.INTER_LINEAR)
         with torch.inference_mode():
-            x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1).unsqueeze(0).float().div_(255.0)
-            out = _to_frame(self.net(x))
-        if (nh, nw) != (h, w):
-            out = cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR if nh < h else cv2.INTER_AREA)
+            x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1).unsqueeze(0)
+            out = _to_frame(self.net(x.to(self.device, self.dtype).div_(255.0)))
+        return small, out
+
+    def finish(self, small_out: np.ndarray, frame: np.ndarray) -> np.ndarray:
+        """Second half: scale the stylization to the frame, keep the photo's colours if asked, blend by strength."""
+        import cv2
+
+        h, w = frame.shape[:2]
+        out = small_out
+        if out.shape[:2] != (h, w):
+            out = cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR if out.shape[0] < h else cv2.INTER_AREA)
+        if self.preserve_colors:
+            from models.images import to_tensor, to_uint8
+
+            out = to_uint8(preserve_color(to_tensor(out), to_tensor(frame)))
         if self.strength < 1.0:
             out = cv2.addWeighted(out, self.strength, frame, 1.0 - self.strength, 0.0)
         return out
@@ -276,10 +295,19 @@ class BankEntry:
     def strength(self, value: float) -> None:
         self.stylizer.strength = value
 
-    def __call__(self, frame: np.ndarray) -> np.ndarray:
+    def _select(self) -> Stylizer:
         if self.stylizer.blend != {self.style: 1.0}:
             self.stylizer.set_blend(self.style)
-        return self.stylizer(frame)
+        return self.stylizer
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        return self._select()(frame)
+
+    def stylize_small(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._select().stylize_small(frame)
+
+    def finish(self, small_out: np.ndarray, frame: np.ndarray) -> np.ndarray:
+        return self.stylizer.finish(small_out, frame)
 
 
 def load_stylizers(specs: list[str], **options) -> list[tuple[str, object]]:

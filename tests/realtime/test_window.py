@@ -42,7 +42,7 @@ def display():
     name = f":{n}"
     xvfb = subprocess.Popen(["Xvfb", name, "-screen", "0", "800x600x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # generous: CI machines may be busy
     while not Path(f"/tmp/.X11-unix/X{n}").exists():
         assert time.monotonic() < deadline, "Xvfb did not start"
         time.sleep(0.05)
@@ -124,7 +124,8 @@ def live(tmp_path, display):
          "--style", str(red), "--style", str(blue), "--model-size", "64", "--out", str(out), "--device", "cpu"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        window = wait_for(lambda: xdo(display, "search", "--onlyvisible", "--name", "^stylecam$").split("\n")[0])
+        window = wait_for(lambda: xdo(display, "search", "--onlyvisible", "--name", "^stylecam$").split("\n")[0],
+                          timeout=90, what="the stylecam window")
         yield proc, window, out
     finally:
         if proc.poll() is None:

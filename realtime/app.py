@@ -72,10 +72,11 @@ class LiveApp:
 
     def __init__(self, source: Source, stylizers: list, smoother=None, snapshot_dir: str | Path = "out",
                  record_dir: str | Path = "out", strength: float = 1.0, temporal: bool = True,
-                 outputs: list | None = None) -> None:
+                 outputs: list | None = None, autosize=None) -> None:
         """``outputs``: (name, opener) pairs; ``opener(size, fps)`` returns a sink for the stylized
         frames (a virtual camera, a network stream). Each runs in its own thread and drops
-        frames rather than slow the preview."""
+        frames rather than slow the preview. ``autosize``: a :class:`realtime.autosize.AutoSize`
+        that sets the stylizers' ``model_size`` from the measured frame times (``None``: fixed)."""
         if not stylizers:
             raise ValueError("no styles to show")
         self.source = source
@@ -99,6 +100,9 @@ class LiveApp:
         self.outputs: list[tuple[str, object]] = []
         self.output_errors: list[str] = []
         self._t0: float | None = None
+        self.autosize = autosize
+        if autosize is not None:
+            self._set_model_size(autosize.size)
 
     # -- processing thread -------------------------------------------------------------
     @property
@@ -127,9 +131,21 @@ class LiveApp:
                     self.stats.infer_ms.append(1000 * (time.perf_counter() - t0))
                     if smooth:
                         out = self.smoother(frame.image, out)
+                if self.autosize is not None:
+                    size = self.autosize.update(1000 * (time.perf_counter() - t0))
+                    if size is not None:
+                        self._set_model_size(size)
         result = Frame(out, frame.index, frame.captured, original=frame.image)
         self._held = result
         return result
+
+    def _set_model_size(self, size: int) -> None:
+        for _, stylizer in self.stylizers:
+            target = getattr(stylizer, "stylizer", stylizer)  # a bank entry shares its stylizer
+            if hasattr(target, "model_size"):
+                target.model_size = size
+        if self.smoother is not None:
+            self.smoother.reset()
 
     # -- actions ---------------------------------------------------------------------------
     def say(self, text: str) -> None:
@@ -229,6 +245,8 @@ class LiveApp:
         s = self.state
         line = (f"{self.style_name} | {self.stats.fps:4.1f} fps | {self.stats.latency_ms(0.5):3.0f} ms"
                 f" | strength {s.strength:.0%} | temporal {'on' if s.temporal else 'off'}")
+        if self.autosize is not None:
+            line += f" | net {self.autosize.size} px"
         if s.paused:
             line += " | PAUSED"
         if self._record_path is not None:

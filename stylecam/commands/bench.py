@@ -15,7 +15,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", default="640x480", help="frame size WxH (default: 640x480)")
     p.add_argument("--style", help="style name or path (default: the default style)")
     p.add_argument("--tier", choices=("fast", "quality"), help="an untrained network of this tier instead of a style")
-    p.add_argument("--model-size", type=int, help="short side the network runs at (default: the frame's)")
+    p.add_argument("--model-size", help="short side the network runs at (default: the frame's; with --pipeline, "
+                                        "'auto' like stylecam live)")
     p.add_argument("--frames", type=int, default=30)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--device", default="auto")
@@ -43,20 +44,24 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
     from models.registry import default_style_name
     from models.runtime import Stylizer
     from realtime.app import LiveApp
+    from realtime.autosize import for_source, parse_model_size
     from realtime.sinks import NullSink
     from realtime.sources import SyntheticSource
     from video.temporal import live_smoother
 
     if args.backend == "both":
         raise UserError("--pipeline times one backend: give --backend auto, torchscript or onnx")
-    stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=args.model_size,
+    model_size = parse_model_size(args.model_size or "auto")
+    stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=model_size or 160,
                         backend=args.backend)
     frames = args.frames
     source = SyntheticSource(size, fps=args.fps, realtime=True)
-    app = LiveApp(source, [(stylizer.name, stylizer)], smoother=live_smoother(), temporal=not args.no_temporal)
+    autosize = for_source(model_size, args.fps, size, stylizer.device.type)
+    app = LiveApp(source, [(stylizer.name, stylizer)], smoother=live_smoother(), temporal=not args.no_temporal,
+                  autosize=autosize)
     sink = NullSink()
     t0 = time.monotonic()
-    app.run(sink, max_frames=args.warmup)
+    app.run(sink, max_frames=args.warmup if autosize is None else max(args.warmup, 150))  # let the size settle
     warm = time.monotonic() - t0
     app.stats.latencies.clear()
     app.stats.infer_ms.clear()
@@ -67,7 +72,8 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
     infer = sorted(app.stats.infer_ms)
     return {
         "label": f"live pipeline, {stylizer.name}", "size": f"{size[0]}x{size[1]}",
-        "model_size": args.model_size, "camera_fps": args.fps, "frames": shown,
+        "model_size": stylizer.model_size, "model_size_mode": "auto" if autosize else "fixed",
+        "camera_fps": args.fps, "frames": shown,
         "fps": round(shown / elapsed, 2), "latency_p50_ms": round(app.stats.latency_ms(0.5), 1),
         "latency_p95_ms": round(app.stats.latency_ms(0.95), 1),
         "stylize_median_ms": round(infer[len(infer) // 2], 1) if infer else None,
@@ -106,11 +112,16 @@ def run(args: argparse.Namespace) -> int:
     from models.registry import default_style_name, save_style
     from models.runtime import Stylizer
     from models.transformer import TIERS, TransformerNet, conv_macs, count_parameters
+    from realtime.autosize import parse_model_size
     from realtime.sources import parse_size
 
     if args.threads:
         torch.set_num_threads(args.threads)
     w, h = parse_size(args.size)
+    if not args.pipeline and args.model_size is not None:
+        if args.model_size == "auto":
+            raise UserError("--model-size auto needs --pipeline (the network alone is timed at a fixed size)")
+        args.model_size = parse_model_size(args.model_size)
     if args.frames < 1:
         raise UserError("--frames must be at least 1")
     if args.pipeline:
@@ -119,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(result, indent=2))
         else:
             r = result
-            print(f"{r['label']}: {r['size']} (network at short side {r['model_size']}) on {r['device']} "
+            print(f"{r['label']}: {r['size']} (network at short side {r['model_size']}, {r['model_size_mode']}) "
+                  f"on {r['device']} "
                   f"{r['dtype']} ({r['backend']}), {r['threads']} threads, camera {r['camera_fps']:g} fps, "
                   f"temporal {'on' if r['temporal'] else 'off'}")
             print(f"  {r['fps']:.1f} fps over {r['frames']} frames  latency p50 {r['latency_p50_ms']:.0f} ms  "

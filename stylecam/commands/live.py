@@ -22,8 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--style", action="append",
                    help="style(s) to rotate through: names, weights files or pictures (default: every style)")
     p.add_argument("--style-dir", help="add every picture in this folder to the rotation (AdaIN)")
-    p.add_argument("--model-size", type=int, default=256,
-                   help="short side in px the network runs at; the output is scaled to the frame (default: 256)")
+    p.add_argument("--model-size", default="auto",
+                   help="short side in px the network runs at, the output scaled to the frame; 'auto' (the "
+                        "default) picks the largest size that keeps up with the camera, adjusting as it runs")
     p.add_argument("--strength", type=float, default=1.0)
     p.add_argument("--no-temporal", action="store_true", help="start with temporal smoothing off")
     p.add_argument("--device", default="auto")
@@ -107,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
     from models.registry import default_style_name, list_styles
     from models.runtime import load_stylizers
     from realtime.app import LiveApp
+    from realtime.autosize import for_source, parse_model_size
     from realtime.sinks import NullSink, WindowSink
+    from realtime.sources import parse_size
     from video.temporal import live_smoother
 
     if not 0.0 <= args.strength <= 1.0:
@@ -129,11 +132,16 @@ def run(args: argparse.Namespace) -> int:
         default = default_style_name()
         names = [s.name for s in list_styles()]
         specs = [default] + [n for n in names if n != default]
-    stylizers = load_stylizers(specs, device=args.device, model_size=args.model_size, strength=args.strength,
-                                backend=args.backend)
+    model_size = parse_model_size(args.model_size)
+    stylizers = load_stylizers(specs, device=args.device, model_size=model_size or 160, strength=args.strength,
+                               backend=args.backend)
     with open_live_source(args) as source:
+        first = stylizers[0][1]
+        device = getattr(getattr(first, "stylizer", first), "device", None)
+        autosize = for_source(model_size, source.fps, parse_size(args.size), getattr(device, "type", "cpu"))
         app = LiveApp(source, stylizers, smoother=live_smoother(), snapshot_dir=args.out, record_dir=args.out,
-                      strength=args.strength, temporal=not args.no_temporal, outputs=output_openers(args))
+                      strength=args.strength, temporal=not args.no_temporal, outputs=output_openers(args),
+                      autosize=autosize)
         sink = WindowSink(fullscreen=args.fullscreen) if window else NullSink()
         with sink:
             if record:

@@ -1,0 +1,77 @@
+"""Adaptive network resolution for the live loop: the largest size that keeps up with the camera.
+
+The processing thread reports how long each frame took; every ``window`` frames the median
+is compared with the frame budget (a share of the camera's frame interval). Too slow: the
+network's short side steps down the ladder; comfortably fast: it steps up again. Steps are
+one rung at a time with a cool-down, so the size settles instead of oscillating.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from models.errors import UserError
+
+LADDER = (96, 112, 128, 144, 160, 176, 192, 224, 256, 320, 384, 448, 512)
+
+
+class AutoSize:
+    """``update(ms)`` after each frame; returns the new short side when it changes, else ``None``."""
+
+    def __init__(self, camera_fps: float, start: int = 160, max_size: int = 512, budget_share: float = 0.85,
+                 window: int = 15, ladder: tuple[int, ...] = LADDER) -> None:
+        if camera_fps <= 0:
+            raise ValueError("camera fps must be positive")
+        self.ladder = tuple(s for s in ladder if s <= max_size) or (min(ladder),)
+        self.index = min(range(len(self.ladder)), key=lambda i: abs(self.ladder[i] - start))
+        self.budget_ms = 1000.0 * budget_share / camera_fps
+        self.window = window
+        self._times: list[float] = []
+        self._cooldown = 0
+
+    @property
+    def size(self) -> int:
+        return self.ladder[self.index]
+
+    def update(self, ms: float) -> int | None:
+        self._times.append(ms)
+        if len(self._times) < self.window:
+            return None
+        median = statistics.median(self._times)
+        self._times.clear()
+        if self._cooldown:
+            self._cooldown -= 1
+            return None
+        step = 0
+        if median > self.budget_ms and self.index > 0:
+            step = -1
+        elif self.index + 1 < len(self.ladder):
+            # step up only when the next rung (cost ∝ pixels) would still fit with room to spare
+            grow = (self.ladder[self.index + 1] / self.size) ** 2
+            if median * grow < 0.8 * self.budget_ms:
+                step = 1
+        if not step:
+            return None
+        self.index += step
+        self._cooldown = 1 if step < 0 else 3  # after a step up, wait longer before the next one
+        return self.size
+
+
+def parse_model_size(text: str) -> int | None:
+    """``--model-size``: ``auto`` (``None``: adapt to the machine) or a short side in px."""
+    if text == "auto":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise UserError(f"--model-size must be 'auto' or a size in px, got {text!r}") from None
+
+
+def for_source(model_size: int | None, camera_fps: float, frame_size: tuple[int, int] | None = None,
+               device: str = "cpu") -> AutoSize | None:
+    """The live loop's sizing: ``None`` for a fixed ``model_size``; else adaptive, starting at 256 on a GPU
+    and 160 on a CPU, never above the frame's short side."""
+    if model_size is not None:
+        return None
+    cap = min(frame_size) if frame_size else 512
+    return AutoSize(camera_fps, start=min(256 if device != "cpu" else 160, cap), max_size=max(cap, LADDER[0]))

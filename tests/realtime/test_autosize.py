@@ -1,0 +1,43 @@
+import pytest
+
+from models.errors import UserError
+from realtime.autosize import AutoSize, for_source, parse_model_size
+
+
+def feed(auto: AutoSize, cost_per_pixel_ms: float, frames: int) -> list[int]:
+    """Frames whose time grows with the network's pixel count, as a real network's does."""
+    sizes = []
+    for _ in range(frames):
+        changed = auto.update(cost_per_pixel_ms * auto.size * auto.size * 4 / 3)
+        if changed:
+            sizes.append(changed)
+    return sizes
+
+
+def test_steps_down_on_a_slow_machine_and_settles():
+    auto = AutoSize(camera_fps=30, start=256)
+    feed(auto, cost_per_pixel_ms=0.001, frames=600)  # 256 px → 87 ms: far too slow for 33 ms
+    settled = auto.size
+    assert settled < 256
+    assert 0.001 * settled * settled * 4 / 3 <= auto.budget_ms  # the settled size fits the budget
+    assert feed(auto, 0.001, 300) == []  # and stays put
+
+
+def test_steps_up_on_a_fast_machine_but_not_past_the_cap():
+    auto = AutoSize(camera_fps=30, start=128, max_size=320)
+    feed(auto, cost_per_pixel_ms=0.00005, frames=2000)
+    assert auto.size == 320
+
+
+def test_does_not_oscillate_near_the_budget():
+    auto = AutoSize(camera_fps=30, start=160)
+    changes = feed(auto, cost_per_pixel_ms=0.00075, frames=3000)  # 160 px: 25.6 ms, 176 px: 31 ms
+    assert len(changes) <= 2
+
+
+def test_parse_and_fixed_size():
+    assert parse_model_size("auto") is None and parse_model_size("192") == 192
+    with pytest.raises(UserError):
+        parse_model_size("big")
+    assert for_source(192, 30) is None
+    assert for_source(None, 30, (64, 48)).size <= 96  # never above the frame (the ladder's floor is 96)

@@ -30,8 +30,12 @@ PACK = [
     # wave_base was written as out/runs/wave.safetensors and renamed; at style weight 20 it stayed pale (style x3.15)
     ("wave_base", "hokusai_great_wave_c1831.jpg", "Katsushika Hokusai", "The Great Wave off Kanagawa", "c. 1831",
      20, 2.0, 1600, "starry_base"),
-    ("wave", "hokusai_great_wave_c1831.jpg", "Katsushika Hokusai", "The Great Wave off Kanagawa", "c. 1831",
+    # wave_sw60 (out/runs/wave.safetensors, renamed): style x2.72 but pale cream, objects lost; the crop of the
+    # painting has more of its waves and less of its sky
+    ("wave_sw60", "hokusai_great_wave_c1831.jpg", "Katsushika Hokusai", "The Great Wave off Kanagawa", "c. 1831",
      60, 2.0, 800, "wave_base"),
+    ("wave", "hokusai_great_wave_c1831_crop.jpg", "Katsushika Hokusai", "The Great Wave off Kanagawa (crop)",
+     "c. 1831", 20, 2.0, 1200, "starry"),
     ("scream", "munch_the_scream_1893.jpg", "Edvard Munch", "The Scream", "1893", 15, 2.0, 1200, "starry"),
     ("udnie", "picabia_udnie_1913.jpg", "Francis Picabia", "Udnie (Young American Girl, The Dance)", "1913",
      15, 2.0, 1200, "starry"),

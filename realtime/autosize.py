@@ -18,7 +18,7 @@ LADDER = (96, 112, 128, 144, 160, 176, 192, 224, 256, 320, 384, 448, 512)
 class AutoSize:
     """``update(ms)`` after each frame; returns the new short side when it changes, else ``None``."""
 
-    def __init__(self, camera_fps: float, start: int = 160, max_size: int = 512, budget_share: float = 0.85,
+    def __init__(self, camera_fps: float, start: int = 160, max_size: int = 512, budget_share: float = 0.9,
                  window: int = 15, ladder: tuple[int, ...] = LADDER) -> None:
         if camera_fps <= 0:
             raise ValueError("camera fps must be positive")
@@ -28,6 +28,8 @@ class AutoSize:
         self.window = window
         self._times: list[float] = []
         self._cooldown = 0
+        self._windows = 0
+        self._too_slow: dict[int, int] = {}  # size → the window in which it last proved too slow
 
     @property
     def size(self) -> int:
@@ -39,16 +41,21 @@ class AutoSize:
             return None
         median = statistics.median(self._times)
         self._times.clear()
+        self._windows += 1
         if self._cooldown:
             self._cooldown -= 1
             return None
         step = 0
         if median > self.budget_ms and self.index > 0:
             step = -1
+            self._too_slow[self.size] = self._windows
         elif self.index + 1 < len(self.ladder):
-            # step up only when the next rung (cost ∝ pixels) would still fit with room to spare
-            grow = (self.ladder[self.index + 1] / self.size) ** 2
-            if median * grow < 0.8 * self.budget_ms:
+            # step up only when the next rung (cost ∝ pixels) would still fit with room to spare, and it
+            # has not just proved too slow (hysteresis: no see-saw between two rungs)
+            nxt = self.ladder[self.index + 1]
+            grow = (nxt / self.size) ** 2
+            recent = self._windows - self._too_slow.get(nxt, -10**9) < 40
+            if median * grow < 0.9 * self.budget_ms and not recent:
                 step = 1
         if not step:
             return None

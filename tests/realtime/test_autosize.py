@@ -41,3 +41,15 @@ def test_parse_and_fixed_size():
         parse_model_size("big")
     assert for_source(192, 30) is None
     assert for_source(None, 30, (64, 48)).size <= 96  # never above the frame (the ladder's floor is 96)
+
+
+def test_a_rung_that_proved_too_slow_is_not_retried_at_once():
+    auto = AutoSize(camera_fps=30, start=128)
+    # 144 px looks affordable from 128 px by the pixel count but turns out too slow (fixed costs)
+    cost = {128: 20.0, 144: 33.0}
+    changes = []
+    for _ in range(900):
+        changed = auto.update(cost.get(auto.size, 40.0))
+        if changed:
+            changes.append(changed)
+    assert changes[:2] == [144, 128] and len(changes) <= 4

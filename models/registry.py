@@ -155,16 +155,32 @@ def default_style_name() -> str:
 
 
 VIDEO_DIR = "video"  # beside the styles: their video-stable variants, trained with the temporal loss
+QUALITY_DIR = "quality"  # beside the styles: quality-tier networks of the same paintings, for GPUs
 
 
-def video_variant(name: str) -> Path | None:
-    """The video-stable variant of a named style (``weights/video/NAME.safetensors`` shipped, or the
-    same in the user style folder), or ``None``. Variants are not listed as styles of their own."""
+def variant(name: str, kind: str) -> Path | None:
+    """A named style's variant of ``kind`` (``video`` or ``quality``): ``weights/KIND/NAME.safetensors``
+    shipped, or the same in the user style folder; ``None`` when there is none. Variants are not
+    listed as styles of their own."""
+    if kind not in (VIDEO_DIR, QUALITY_DIR):
+        raise ValueError(f"unknown variant kind {kind!r}")
     for directory in (SHIPPED_DIR, user_style_dir()):
-        path = directory / VIDEO_DIR / f"{name}.safetensors"
+        path = directory / kind / f"{name}.safetensors"
         if path.is_file():
             return path
     return None
+
+
+def video_variant(name: str) -> Path | None:
+    """The video-stable variant of a named style, or ``None``."""
+    return variant(name, VIDEO_DIR)
+
+
+def weights_for_device(spec: str, device_type: str) -> str | Path:
+    """On a GPU, a named style's quality-tier network when one exists; otherwise ``spec`` unchanged."""
+    if device_type == "cuda" and parse_blend(str(spec)) is None and not Path(str(spec)).suffix:
+        return variant(str(spec), QUALITY_DIR) or spec
+    return spec
 
 
 def resolve(name_or_path: str | Path) -> Path:

@@ -32,7 +32,15 @@ from models.color import blend, preserve_color
 from models.device import inference_backend, inference_dtype, resolve_device
 from models.errors import UserError
 from models.multistyle import mix_rows, write_norm_params
-from models.registry import StyleError, bank_rows, load_bank, load_style, parse_blend, resolve_spec
+from models.registry import (
+    StyleError,
+    bank_rows,
+    load_bank,
+    load_style,
+    parse_blend,
+    resolve_spec,
+    weights_for_device,
+)
 
 MIN_NETWORK_SIDE = 16  # the network's reflection pads and strided convs need this much; smaller frames run upscaled
 
@@ -146,7 +154,7 @@ class Stylizer:
             net, self.meta, extra_key = image_style_network(Path(style))
             self.weights, blend = Path(self.meta["decoder"]), None
         else:
-            self.weights, blend = resolve_spec(style)
+            self.weights, blend = resolve_spec(weights_for_device(style, self.device.type))
             if blend is None:
                 net, self.meta = load_style(self.weights)
             else:

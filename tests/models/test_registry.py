@@ -6,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from models.registry import StyleError, list_styles, load_style, save_style, user_style_dir
+from models.registry import StyleError, list_styles, load_style, resolve, save_style, user_style_dir
 from models.transformer import NetConfig, TransformerNet
 from tests.conftest import TINY, make_style
 
@@ -128,3 +128,17 @@ def test_torchscript_archive_as_weights_is_refused(tmp_path):
         torch.jit.save(scripted, str(path))
         with pytest.raises(StyleError):
             load_style(path)
+
+
+def test_gpu_takes_a_styles_quality_tier_where_one_exists():
+    from models.registry import user_style_dir, weights_for_device
+    from models.transformer import TIERS, TransformerNet
+
+    make_style(user_style_dir() / "oil.safetensors", name="oil")
+    assert weights_for_device("oil", "cuda") == "oil"  # no quality tier yet: the fast one
+    quality = user_style_dir() / "quality" / "oil.safetensors"
+    save_style(TransformerNet(TIERS["quality"]), {"name": "oil"}, quality)
+    assert weights_for_device("oil", "cuda") == quality
+    assert weights_for_device("oil", "cpu") == "oil"  # the CPU keeps the fast tier
+    assert weights_for_device("oil:0.5,ink:0.5", "cuda") == "oil:0.5,ink:0.5"
+    assert resolve(weights_for_device("oil", "cuda")) == quality

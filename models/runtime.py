@@ -273,7 +273,7 @@ class Stylizer:
         h, w = frame.shape[:2]
         out = small_out
         if out.shape[:2] != (h, w):
-            out = cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR if out.shape[0] < h else cv2.INTER_AREA)
+            out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC if out.shape[0] < h else cv2.INTER_AREA)
         if self.preserve_colors:
             from models.images import to_tensor, to_uint8
 

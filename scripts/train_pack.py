@@ -1,6 +1,7 @@
 """Train (or resume) the shipped style pack with ``stylecam train``.
 
     python scripts/train_pack.py [--data ../shared/data] [--only starry,wave] [--threads 1] [--dry-run]
+    python scripts/train_pack.py --video --only starry      # the video-stable variants (render uses them)
 
 Each style's recipe is one row of PACK below; the command this prints is the one recorded
 in the weights' metadata. ``starry_base`` is trained from scratch; every other style starts
@@ -49,6 +50,23 @@ PACK = [
 ]
 
 
+# video-stable variants: each style fine-tuned with the temporal loss (models/temporal_loss.py)
+VIDEO_STEPS, VIDEO_TEMPORAL_WEIGHT = 400, 1000.0
+
+
+def video_command(data: Path, row: tuple, threads: int, resume: bool) -> list[str]:
+    name, painting, artist, title, year, sw, cw, _steps, _init = row
+    cmd = ["stylecam", "train", "--style", str(data / "styles" / "pd" / painting),
+           "--data", *[str(data / "content" / s) for s in TRAIN_SETS],
+           "--name", name, "--steps", str(VIDEO_STEPS), "--size", "128", "--batch", "4",
+           "--style-weight", str(sw), "--content-weight", str(cw), "--temporal-weight", str(VIDEO_TEMPORAL_WEIGHT),
+           "--init-from", f"out/runs/{name}.safetensors",
+           "--artist", artist, "--title", title, "--year", year,
+           "--out", f"out/runs/video/{name}.safetensors", "--run-dir", f"out/runs/video/{name}",
+           "--threads", str(threads), "--checkpoint-minutes", "2"]
+    return cmd + (["--resume"] if resume else [])
+
+
 def command(data: Path, row: tuple, threads: int, resume: bool) -> list[str]:
     name, painting, artist, title, year, sw, cw, steps, init = row
     cmd = ["stylecam", "train", "--style", str(data / "styles" / "pd" / painting),
@@ -69,16 +87,18 @@ def main() -> int:
     ap.add_argument("--only", help="comma-separated names")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--video", action="store_true", help="train the video-stable variants instead")
     args = ap.parse_args()
     wanted = set(args.only.split(",")) if args.only else None
     for row in PACK:
         if wanted and row[0] not in wanted:
             continue
-        if Path(f"out/runs/{row[0]}.safetensors").is_file() and not args.dry_run:
-            print(f"{row[0]}: done (out/runs/{row[0]}.safetensors)", flush=True)
+        folder = "out/runs/video" if args.video else "out/runs"
+        if Path(f"{folder}/{row[0]}.safetensors").is_file() and not args.dry_run:
+            print(f"{row[0]}: done ({folder}/{row[0]}.safetensors)", flush=True)
             continue
-        resume = Path(f"out/runs/{row[0]}/checkpoint.pt").is_file()
-        cmd = command(args.data, row, args.threads, resume)
+        resume = Path(f"{folder}/{row[0]}/checkpoint.pt").is_file()
+        cmd = (video_command if args.video else command)(args.data, row, args.threads, resume)
         print(shlex.join(cmd), flush=True)
         if not args.dry_run and subprocess.run(cmd).returncode != 0:
             return 1

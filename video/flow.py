@@ -105,14 +105,16 @@ def _pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return grid_x, grid_y
 
 
-def warp(image: np.ndarray, flow: np.ndarray, border: int | None = None) -> np.ndarray:
-    """Backward warp: ``out(x) = image(x + flow(x))`` (bilinear, edges replicated)."""
+def warp(image: np.ndarray, flow: np.ndarray, border: int | None = None, cubic: bool = False) -> np.ndarray:
+    """Backward warp: ``out(x) = image(x + flow(x))`` (bilinear, or bicubic: less blur when an image is
+    warped again and again; edges replicated)."""
     import cv2
 
     grid_x, grid_y = _pixel_grid(*flow.shape[:2])
     map_x, map_y = grid_x + flow[..., 0], grid_y + flow[..., 1]
     mode = cv2.BORDER_REPLICATE if border is None else border
-    return cv2.remap(image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=mode)
+    return cv2.remap(image, map_x, map_y, interpolation=cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR,
+                     borderMode=mode)
 
 
 def reliable_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:

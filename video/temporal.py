@@ -76,7 +76,7 @@ class TemporalSmoother:
             if weight.shape != (h, w):
                 weight = cv2.resize(weight, (w, h), interpolation=cv2.INTER_LINEAR)
                 back = resize_flow(back, (w, h))
-            out = blend_with_previous(stylized, warp(self._prev_out, back), weight)
+            out = blend_with_previous(stylized, warp(self._prev_out, back, cubic=True), weight)
         self._prev_gray, self._prev_out = gray, out
         return out
 

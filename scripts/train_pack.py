@@ -54,29 +54,21 @@ PACK = [
 VIDEO_STEPS, VIDEO_TEMPORAL_WEIGHT = 400, 1000.0
 
 
-def video_command(data: Path, row: tuple, threads: int, resume: bool) -> list[str]:
-    name, painting, artist, title, year, sw, cw, _steps, _init = row
-    cmd = ["stylecam", "train", "--style", str(data / "styles" / "pd" / painting),
-           "--data", *[str(data / "content" / s) for s in TRAIN_SETS],
-           "--name", name, "--steps", str(VIDEO_STEPS), "--size", "128", "--batch", "4",
-           "--style-weight", str(sw), "--content-weight", str(cw), "--temporal-weight", str(VIDEO_TEMPORAL_WEIGHT),
-           "--init-from", f"out/runs/{name}.safetensors",
-           "--artist", artist, "--title", title, "--year", year,
-           "--out", f"out/runs/video/{name}.safetensors", "--run-dir", f"out/runs/video/{name}",
-           "--threads", str(threads), "--checkpoint-minutes", "2"]
-    return cmd + (["--resume"] if resume else [])
-
-
-def command(data: Path, row: tuple, threads: int, resume: bool) -> list[str]:
+def command(data: Path, row: tuple, threads: int, resume: bool, video: bool = False) -> list[str]:
+    """The ``stylecam train`` command of a PACK row; ``video``: its video-stable variant instead (the
+    finished style fine-tuned with the temporal loss, written to out/runs/video/)."""
     name, painting, artist, title, year, sw, cw, steps, init = row
+    folder = "out/runs/video" if video else "out/runs"
     cmd = ["stylecam", "train", "--style", str(data / "styles" / "pd" / painting),
            "--data", *[str(data / "content" / s) for s in TRAIN_SETS],
-           "--name", name, "--steps", str(steps), "--size", "128", "--batch", "4",
+           "--name", name, "--steps", str(VIDEO_STEPS if video else steps), "--size", "128", "--batch", "4",
            "--style-weight", str(sw), "--content-weight", str(cw),
            "--artist", artist, "--title", title, "--year", year,
-           "--out", f"out/runs/{name}.safetensors", "--run-dir", f"out/runs/{name}",
+           "--out", f"{folder}/{name}.safetensors", "--run-dir", f"{folder}/{name}",
            "--threads", str(threads), "--checkpoint-minutes", "2"]
-    if init:
+    if video:
+        cmd += ["--temporal-weight", str(VIDEO_TEMPORAL_WEIGHT), "--init-from", f"out/runs/{name}.safetensors"]
+    elif init:
         cmd += ["--init-from", f"out/runs/{init}.safetensors"]
     return cmd + (["--resume"] if resume else [])
 
@@ -98,7 +90,7 @@ def main() -> int:
             print(f"{row[0]}: done ({folder}/{row[0]}.safetensors)", flush=True)
             continue
         resume = Path(f"{folder}/{row[0]}/checkpoint.pt").is_file()
-        cmd = (video_command if args.video else command)(args.data, row, args.threads, resume)
+        cmd = command(args.data, row, args.threads, resume, video=args.video)
         print(shlex.join(cmd), flush=True)
         if not args.dry_run and subprocess.run(cmd).returncode != 0:
             return 1

@@ -206,7 +206,9 @@ def test_signal_to_the_process_mid_render_leaves_the_previous_output(sig, code, 
     out.write_bytes(b"previous render")
     proc = subprocess.Popen([sys.executable, "-m", "stylecam", "render", str(src), str(out),
                              "--style", str(_tiny(tmp_path)), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a shell running the tests in the background ignores SIGINT for its children
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]:  # the render has started writing
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()

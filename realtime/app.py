@@ -121,16 +121,16 @@ class LiveApp:
                 stylizer.strength = s.strength
                 t0 = time.perf_counter()
                 smooth = self.smoother is not None and s.temporal
-                if smooth and hasattr(stylizer, "stylize_small"):
-                    # smooth at the network's size, then scale up: the same result for a fraction of the cost
+                split = smooth and hasattr(stylizer, "stylize_small")
+                if split:  # smooth at the network's size, then scale up: the same result for a fraction of the cost
                     small_in, small_out = stylizer.stylize_small(frame.image)
-                    self.stats.infer_ms.append(1000 * (time.perf_counter() - t0))
-                    out = stylizer.finish(self.smoother(small_in, small_out), frame.image)
                 else:
                     out = stylizer(frame.image)
-                    self.stats.infer_ms.append(1000 * (time.perf_counter() - t0))
-                    if smooth:
-                        out = self.smoother(frame.image, out)
+                self.stats.infer_ms.append(1000 * (time.perf_counter() - t0))
+                if split:
+                    out = stylizer.finish(self.smoother(small_in, small_out), frame.image)
+                elif smooth:
+                    out = self.smoother(frame.image, out)
                 if self.autosize is not None:
                     size = self.autosize.update(1000 * (time.perf_counter() - t0))
                     if size is not None:

@@ -52,7 +52,7 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
     if args.backend == "both":
         raise UserError("--pipeline times one backend: give --backend auto, torchscript or onnx")
     model_size = parse_model_size(args.model_size or "auto")
-    stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=model_size or 160,
+    stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=model_size,
                         backend=args.backend)
     frames = args.frames
     source = SyntheticSource(size, fps=args.fps, realtime=True)

@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         names = [s.name for s in list_styles()]
         specs = [default] + [n for n in names if n != default]
     model_size = parse_model_size(args.model_size)
-    stylizers = load_stylizers(specs, device=args.device, model_size=model_size or 160, strength=args.strength,
+    stylizers = load_stylizers(specs, device=args.device, model_size=model_size, strength=args.strength,
                                backend=args.backend)
     with open_live_source(args) as source:
         first = stylizers[0][1]

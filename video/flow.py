@@ -134,6 +134,15 @@ def reliable_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     return ~(fb | boundary)
 
 
+def inside_frame(flow: np.ndarray) -> np.ndarray:
+    """Pixels whose backward flow lands inside the other frame (``x + flow(x)`` within its bounds),
+    ``H×W bool``: the rest moved in from outside and have nothing to be warped from."""
+    h, w = flow.shape[:2]
+    grid_x, grid_y = _pixel_grid(h, w)
+    x, y = grid_x + flow[..., 0], grid_y + flow[..., 1]
+    return (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
+
+
 def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize a flow field to ``size`` = (width, height), scaling the vectors with it."""
     import cv2

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from video.flow import FlowEstimator, reliable_mask, resize_flow, warp
-from video.temporal import TemporalSmoother, blend_weight, blend_with_previous, live_smoother
+from video.flow import FlowEstimator, inside_frame, reliable_mask, resize_flow, warp
+from video.temporal import TemporalSmoother, blend_weight, blend_with_previous, live_smoother, restore_texture
 
 
 @pytest.fixture
@@ -124,3 +124,68 @@ def test_raft_runs_when_weights_are_present(tmp_path, texture):
     torch.save(raft_large(weights=None).state_dict(), weights)  # untrained: checks the plumbing, not accuracy
     flow = RaftFlow(weights, device="cpu")(texture[:44, :60], texture[:44, :60])  # padded to RAFT's minimum
     assert flow.shape == (44, 60, 2) and flow.dtype == np.float32 and np.isfinite(flow).all()
+
+
+def detail_energy(image):
+    import cv2
+
+    f = image.astype(np.float32)
+    return float(((f - cv2.GaussianBlur(f, (0, 0), 2.0)) ** 2).mean())
+
+
+def stroke_frames(texture, n, seed=2):
+    """Stylizations of a still scene whose fine strokes differ from frame to frame: what a
+    feed-forward network does to a video (the base picture stays, the strokes flicker)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    base = cv2.GaussianBlur(texture, (0, 0), 3.0).astype(np.float32)
+    for _ in range(n):
+        strokes = cv2.GaussianBlur(rng.normal(0, 40, texture.shape[:2]).astype(np.float32), (0, 0), 0.8)
+        yield np.clip(base + strokes[..., None], 0, 255).astype(np.uint8)
+
+
+def test_smoother_keeps_the_stroke_texture_that_a_plain_blend_averages_away(texture):
+    flicker = lambda seq: np.mean([np.abs(b.astype(float) - a).mean() for a, b in zip(seq[4:], seq[5:])])  # noqa: E731
+    frames = list(stroke_frames(texture, 12))
+    results = {}
+    for keep in (False, True):
+        smoother = TemporalSmoother(strength=0.8, flow_width=None, keep_texture=keep)
+        results[keep] = [smoother(texture, s) for s in frames]
+    single = np.mean([detail_energy(f) for f in frames[4:]])
+    plain = np.mean([detail_energy(f) for f in results[False][4:]])
+    kept = np.mean([detail_energy(f) for f in results[True][4:]])
+    assert plain < 0.6 * single  # the plain blend averages the strokes away
+    assert 0.85 * single < kept < 1.3 * single
+    assert flicker(results[True]) < 0.6 * flicker(frames)
+
+
+def test_restore_texture_leaves_an_unblended_frame_alone_and_never_removes_detail(texture):
+    frame = next(stroke_frames(texture, 1))
+    assert np.array_equal(restore_texture(frame, frame), frame)
+    import cv2
+
+    soft = cv2.GaussianBlur(frame, (0, 0), 1.5)
+    restored = restore_texture(soft, frame)
+    assert detail_energy(soft) < detail_energy(restored) <= 1.2 * detail_energy(frame)
+    assert np.abs(cv2.GaussianBlur(restored, (0, 0), 4).astype(int) - cv2.GaussianBlur(soft, (0, 0), 4)).mean() < 3
+
+
+def test_inside_frame_marks_pixels_that_moved_in_from_outside():
+    flow = np.zeros((10, 12, 2), np.float32)
+    flow[..., 0] = -3.0  # each pixel was 3 px further left in the other frame
+    inside = inside_frame(flow)
+    assert not inside[:, :3].any() and inside[:, 3:].all()
+
+
+def test_smoother_takes_the_new_stylization_where_the_scene_entered_the_frame(texture):
+    smoother = TemporalSmoother(strength=0.9, flow_width=None)
+    dark = np.zeros_like(texture)
+    smoother(texture, dark)
+    moved = np.zeros_like(texture)
+    moved[:, 6:] = texture[:, :-6]  # the camera pans: 6 new columns on the left
+    moved[:, :6] = texture[:, -6:]
+    bright = np.full_like(texture, 200)
+    out = smoother(moved, bright)
+    assert np.abs(out[10:-10, :4].astype(int) - 200).max() <= 2  # nothing to warp from: the new frame
+    assert out[20:-20, 30:-30].mean() < 60  # the rest follows the previous (dark) output

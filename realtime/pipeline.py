@@ -20,15 +20,20 @@ class LivePipeline:
 
     ``read_retries``: how many consecutive failed reads (a camera that stopped delivering)
     are retried, with a short back-off and a status message, before the stream counts as
-    ended. The caller takes results with :meth:`get`.
+    ended. A source with a ``reopen()`` method (a camera: unplugged, taken by another
+    program, its driver restarted) never ends that way: after the retries it is reopened
+    every ``reconnect_delay`` seconds, with a status message, until it delivers again or the
+    user quits. The caller takes results with :meth:`get`.
     """
 
     def __init__(self, source: Source, process: Callable[[Frame], Frame], read_retries: int = 5,
-                 retry_delay: float = 0.2) -> None:
+                 retry_delay: float = 0.2, reconnect_delay: float = 2.0) -> None:
         self.source = source
         self.process = process
         self.read_retries = read_retries
         self.retry_delay = retry_delay
+        self.reconnect_delay = reconnect_delay
+        self.reconnects = 0
         self.captured: LatestSlot[Frame] = LatestSlot()
         self.results: LatestSlot[Frame] = LatestSlot()
         self.status = ""
@@ -58,9 +63,18 @@ class LivePipeline:
                 image = self.source.read()
                 if image is None:
                     failures += 1
-                    if failures > self.read_retries:
+                    reopen = getattr(self.source, "reopen", None)
+                    if failures > self.read_retries and reopen is None:
                         self.status = f"{self.source.name}: no more frames"
                         break
+                    if failures > self.read_retries:
+                        attempt = failures - self.read_retries
+                        self.status = f"{self.source.name}: lost, reconnecting (attempt {attempt})"
+                        if self._stop.wait(self.reconnect_delay):
+                            break
+                        if reopen():
+                            self.reconnects += 1
+                        continue
                     self.status = f"{self.source.name}: no frame, retrying ({failures}/{self.read_retries})"
                     self._stop.wait(self.retry_delay * failures)
                     continue

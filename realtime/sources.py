@@ -135,19 +135,19 @@ class CaptureSource(Closing):
         import cv2
 
         self.name, self.loop, self.is_file = spec, loop, is_file
-        target: int | str = int(spec) if spec.isdigit() else spec
+        self._target: int | str = int(spec) if spec.isdigit() else spec
+        self._requested_size = size
         # OpenCV's and FFmpeg's own log lines ("moov atom not found") would repeat our one-line error
         os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
         with contextlib.suppress(AttributeError):
             cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-        self._cap = cv2.VideoCapture(target)
+        self._cap = self._open()
         if not self._cap.isOpened():
             kind = "video file" if is_file else "camera"
             raise SourceError(f"cannot open {kind} {spec!r}" + ("" if is_file else
                               " (is a camera connected and free? try --source synthetic)"))
-        if size and not is_file:
-            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
-            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
+        if not is_file:
+            self.reopen = self._reopen  # a camera that drops out is reconnected (LivePipeline)
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if 1.0 <= fps <= 240.0 else 30.0
         self.size = size if is_file else None
@@ -156,7 +156,24 @@ class CaptureSource(Closing):
         if first is None:
             self._cap.release()
             raise SourceError(f"{spec!r} opened but delivered no frame")
+        if not is_file:
+            self.size = (first.shape[1], first.shape[0])  # a reconnected camera keeps the first size
         self._pending: np.ndarray | None = first
+
+    def _open(self):
+        import cv2
+
+        cap = cv2.VideoCapture(self._target)
+        if cap.isOpened() and self._requested_size and not self.is_file:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, self._requested_size[0])
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self._requested_size[1])
+        return cap
+
+    def _reopen(self) -> bool:
+        """Release the camera and open it again; True when it is open (frames may follow)."""
+        self._cap.release()
+        self._cap = self._open()
+        return bool(self._cap.isOpened())
 
     def _grab(self) -> np.ndarray | None:
         import cv2

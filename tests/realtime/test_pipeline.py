@@ -1,4 +1,5 @@
 import threading
+import time
 
 import numpy as np
 
@@ -74,3 +75,33 @@ def test_stop_joins_threads_while_the_source_still_runs():
     assert pipe.get(timeout=2.0) is not None
     pipe.stop()
     assert pipe.alive_threads == []
+
+
+class UnpluggedCamera(ListSource):
+    """Delivers frames, drops out (reads fail) until it is reopened, then delivers again."""
+
+    def __init__(self, before: int, after: int) -> None:
+        super().__init__([numbered_frame(i) for i in range(before)], fps=200)
+        self.after, self.reopens = after, 0
+
+    def reopen(self) -> bool:
+        self.reopens += 1
+        if self.reopens == 2:  # the first attempt finds nothing (still unplugged)
+            self.frames = [numbered_frame(100 + i) for i in range(self.after)]
+        return self.reopens >= 2
+
+
+def test_a_camera_that_drops_out_is_reconnected_with_a_status_message():
+    source = UnpluggedCamera(before=5, after=5)
+    statuses, got = [], []
+    with LivePipeline(source, identity, read_retries=2, retry_delay=0.01, reconnect_delay=0.05) as pipe:
+        deadline = time.monotonic() + 10
+        while len(got) < 10 and time.monotonic() < deadline:
+            f = pipe.get(timeout=0.02)
+            if f is not None:
+                got.append(f)
+            statuses.append(pipe.status)
+        assert not pipe.finished  # a camera is never given up: the user quits
+    assert [int(f.image[0, 0, 0]) for f in got] == [0, 1, 2, 3, 4, 100, 101, 102, 103, 104]
+    assert pipe.reconnects == 1 and source.reopens == 2
+    assert any("reconnecting" in s for s in statuses)

@@ -38,3 +38,26 @@ def test_video_file_source_reads_rgb_and_loops(tmp_path):
 def test_unopenable_source_names_itself(spec):
     with pytest.raises(SourceError, match=spec.replace("/", ".") if "/" not in spec else "not found"):
         open_source(spec)
+
+
+def test_a_camera_source_reopens_its_device_and_keeps_its_first_size(tmp_path):
+    from realtime.pipeline import LivePipeline
+    from realtime.sources import CaptureSource
+
+    path = tmp_path / "camera.mp4"  # stands in for a device: it "drops out" when the file ends
+    with VideoWriter(path, 60, (32, 24)) as w:
+        for i in range(4):
+            w.write(np.full((24, 32, 3), 60 * i, np.uint8))
+    camera = CaptureSource(str(path))
+    assert callable(camera.reopen)
+    got = []
+    with LivePipeline(camera, lambda f: f, read_retries=1, retry_delay=0.01, reconnect_delay=0.01) as pipe:
+        while len(got) < 10 and not pipe.finished:
+            f = pipe.get(timeout=2.0)
+            if f is not None:
+                got.append(f)
+    camera.close()
+    assert len(got) == 10 and pipe.reconnects >= 1  # more frames than the "device" had before it dropped out
+    assert all(f.image.shape == (24, 32, 3) for f in got)
+    with open_source(str(path)) as file_source:
+        assert not hasattr(file_source, "reopen")  # a video file ends instead

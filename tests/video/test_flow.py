@@ -130,7 +130,7 @@ def detail_energy(image):
     import cv2
 
     f = image.astype(np.float32)
-    return float(((f - cv2.GaussianBlur(f, (0, 0), 2.0)) ** 2).mean())
+    return float(((f - cv2.GaussianBlur(f, (0, 0), 3.0)) ** 2).mean())
 
 
 def stroke_frames(texture, n, seed=2):
@@ -141,7 +141,7 @@ def stroke_frames(texture, n, seed=2):
     rng = np.random.default_rng(seed)
     base = cv2.GaussianBlur(texture, (0, 0), 3.0).astype(np.float32)
     for _ in range(n):
-        strokes = cv2.GaussianBlur(rng.normal(0, 40, texture.shape[:2]).astype(np.float32), (0, 0), 0.8)
+        strokes = cv2.GaussianBlur(rng.normal(0, 60, texture.shape[:2]).astype(np.float32), (0, 0), 1.5)
         yield np.clip(base + strokes[..., None], 0, 255).astype(np.uint8)
 
 

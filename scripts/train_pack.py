@@ -2,6 +2,7 @@
 
     python scripts/train_pack.py [--data ../shared/data] [--only starry,wave] [--threads 1] [--dry-run]
     python scripts/train_pack.py --video --only starry      # the video-stable variants (render uses them)
+    python scripts/train_pack.py --bank                     # the multi-style network of the pack
 
 Each style's recipe is one row of PACK below; the command this prints is the one recorded
 in the weights' metadata. ``starry_base`` is trained from scratch; every other style starts
@@ -78,6 +79,25 @@ def command(data: Path, row: tuple, threads: int, resume: bool, video: bool = Fa
     return cmd + (["--resume"] if resume else [])
 
 
+# the multi-style network: the shipped pack's paintings in one conditional-instance-norm network whose
+# shared layers are starry's; only each style's norm parameters are trained (Dumoulin et al. 2017)
+BANK = ("starry", "wave", "scream", "hat", "udnie", "lilies", "composition", "minotaur")
+BANK_STEPS_PER_STYLE = 300
+
+
+def bank_command(data: Path, threads: int, resume: bool) -> list[str]:
+    rows = {row[0]: row for row in PACK}
+    chosen = [rows[name] for name in BANK]
+    return ["stylecam", "train", "--style", *[str(data / "styles" / "pd" / row[1]) for row in chosen],
+            "--data", *[str(data / "content" / s) for s in TRAIN_SETS], "--name", "pack",
+            "--names", ",".join(BANK), "--steps", str(BANK_STEPS_PER_STYLE * len(BANK)), "--size", "128",
+            "--batch", "4", "--init-from", "out/runs/starry.safetensors", "--finetune", "norm",
+            "--artist", "|".join(row[2] for row in chosen), "--title", "|".join(row[3] for row in chosen),
+            "--year", "|".join(row[4] for row in chosen), "--out", "out/runs/pack.safetensors",
+            "--run-dir", "out/runs/pack", "--threads", str(threads), "--checkpoint-minutes", "2",
+            *(["--resume"] if resume else [])]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="../shared/data", type=Path)
@@ -85,7 +105,12 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--video", action="store_true", help="train the video-stable variants instead")
+    ap.add_argument("--bank", action="store_true", help="train the multi-style network of the pack instead")
     args = ap.parse_args()
+    if args.bank:
+        cmd = bank_command(args.data, args.threads, Path("out/runs/pack/checkpoint.pt").is_file())
+        print(shlex.join(cmd), flush=True)
+        return 0 if args.dry_run else subprocess.run(cmd).returncode
     wanted = set(args.only.split(",")) if args.only else None
     for row in PACK:
         if wanted and row[0] not in wanted:

@@ -7,6 +7,7 @@ import signal
 import sys
 
 from models.errors import UserError
+from video.temporal import RENDER_STRENGTH
 
 EXIT_PARTIAL = 3
 
@@ -28,8 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "(trained with the temporal loss), where one ships")
     p.add_argument("--flow", choices=("dis", "farneback", "raft"), default="dis",
                    help="optical flow (default: dis; raft needs torchvision's RAFT weights on this machine)")
-    p.add_argument("--temporal-strength", type=float, default=0.8,
-                   help="weight of the warped previous output where the flow is reliable (default: 0.8)")
+    p.add_argument("--temporal-strength", type=float, default=RENDER_STRENGTH,
+                   help="weight of the warped previous output where the flow is reliable (default: "
+                        f"{RENDER_STRENGTH}; higher: steadier, but strokes drift with non-rigid motion)")
     p.add_argument("--fps", type=float, help="frame rate of an image-sequence input")
     p.add_argument("--crf", type=int, default=18, help="x264 quality, lower is better (default: 18)")
     p.add_argument("--preset", default="medium", help="x264 preset (default: medium)")

@@ -1,7 +1,7 @@
 """Train (or resume) the shipped style pack with ``stylecam train``.
 
     python scripts/train_pack.py [--data ../shared/data] [--only starry,wave] [--threads 1] [--dry-run]
-    python scripts/train_pack.py --video --only starry      # the video-stable variants (render uses them)
+    python scripts/train_pack.py --video --only starry      # the video-stable variants (render --stable-variant)
     python scripts/train_pack.py --bank                     # the multi-style network of the pack
 
 Each style's recipe is one row of PACK below; the command this prints is the one recorded
@@ -57,6 +57,8 @@ PACK = [
 # kite-surf (50 frames) starry's variant at weight 200 alone: warping error x0.70 of the style's own
 # per-frame error, style distance +0.5 %; under render's smoother x0.19 and +2.3 % (the style's own
 # network under the smoother: x0.26, +5.3 %). Weight 1000 halved the error alone but cost +32 % style.
+# On Big Buck Bunny's flat cartoon shading the variant under the smoother lost the style (+14.7 %), so
+# render uses the variants only when asked (--stable-variant).
 VIDEO_STEPS, VIDEO_TEMPORAL_WEIGHT = 400, 200.0
 
 

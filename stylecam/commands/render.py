@@ -24,9 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     temporal.add_argument("--temporal", dest="temporal", action="store_true", default=True,
                           help="optical-flow temporal consistency (the default)")
     temporal.add_argument("--no-temporal", dest="temporal", action="store_false", help="stylize each frame alone")
-    p.add_argument("--no-stable-variant", dest="stable_variant", action="store_false",
-                   help="with --temporal, keep the style's own network instead of its video-stable variant "
-                        "(trained with the temporal loss), where one ships")
+    p.add_argument("--stable-variant", action="store_true",
+                   help="with --temporal, use the style's video-stable variant (trained with the temporal loss) "
+                        "where one ships: steadier, but on flat cartoon shading it loses some of the style")
     p.add_argument("--flow", choices=("dis", "farneback", "raft"), default="dis",
                    help="optical flow (default: dis; raft needs torchvision's RAFT weights on this machine)")
     p.add_argument("--temporal-strength", type=float, default=RENDER_STRENGTH,

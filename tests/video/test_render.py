@@ -221,7 +221,7 @@ def test_signal_to_the_process_mid_render_leaves_the_previous_output(sig, code, 
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
 
 
-def test_render_takes_the_video_stable_variant_with_temporal_only(tmp_path, capsys, photo):
+def test_render_takes_the_video_stable_variant_when_asked_and_with_temporal_only(tmp_path, capsys, photo):
     from models.registry import user_style_dir
     from tests.conftest import make_style
 
@@ -229,11 +229,11 @@ def test_render_takes_the_video_stable_variant_with_temporal_only(tmp_path, caps
     make_style(user_style_dir() / "video" / "plain.safetensors", seed=2, name="plain")
     src = make_clip(tmp_path / "in.mp4", frames=4, audio=None)
     outs = {}
-    for flags in (["--no-temporal"], [], ["--no-stable-variant"]):
+    for flags in (["--no-temporal"], [], ["--stable-variant"], ["--stable-variant", "--no-temporal"]):
         out = tmp_path / f"out{len(outs)}.mp4"
         assert main(["render", str(src), str(out), "--quiet", "--style", "plain", *flags]) == 0
         outs[" ".join(flags)] = (capsys.readouterr().out, next(iter(video_frames(str(out)))))
-    assert "video-stable variant of plain" in outs[""][0]
-    assert "variant" not in outs["--no-temporal"][0] and "variant" not in outs["--no-stable-variant"][0]
+    assert "video-stable variant of plain" in outs["--stable-variant"][0]
+    assert not [k for k in ("", "--no-temporal", "--stable-variant --no-temporal") if "variant" in outs[k][0]]
     # the variant is another network: its first frame differs from the plain style's
-    assert np.abs(outs[""][1].astype(int) - outs["--no-stable-variant"][1]).mean() > 2
+    assert np.abs(outs["--stable-variant"][1].astype(int) - outs[""][1]).mean() > 2

@@ -5,7 +5,10 @@ Arrays are ``H×W×3 uint8 RGB``; tensors are ``N×3×H×W float32 RGB`` in [0, 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +37,36 @@ def read_rgb(path: str | Path) -> np.ndarray:
     if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
         raise ImageError(f"{path}: {size[0]}x{size[1]} is larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels")
     data = np.fromfile(str(path), dtype=np.uint8)
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    with native_stderr_captured() as messages:
+        bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if bgr is None:
         raise ImageError(f"{path}: not a readable image")
+    if messages():  # libpng/libjpeg complained but gave pixels: say so once, in our words
+        print(f"stylecam: warning: {path}: damaged image data, decoded what could be read", file=sys.stderr)
     if bgr.shape[0] * bgr.shape[1] > MAX_IMAGE_PIXELS:
         raise ImageError(f"{path}: image larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels")
     return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+@contextlib.contextmanager
+def native_stderr_captured():
+    """Catch what C libraries (libpng, libjpeg, OpenCV's logger) write to file descriptor 2 while
+    the block runs, so a damaged file ends in one line of ours, not theirs; yields a function
+    returning the captured text."""
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        text: list[str] = []
+        try:
+            yield lambda: "".join(text)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            text.append(sink.read(4096).decode("utf-8", "replace").strip())
 
 
 def header_size(path: Path) -> tuple[int, int] | None:

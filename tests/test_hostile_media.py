@@ -111,3 +111,20 @@ def test_image_sequence_with_a_bad_frame_rate(fps, tmp_path, tiny_style, photo, 
                               "--style", str(tiny_style)], capsys)
     check("render", "bad_fps", code, err, elapsed, tmp_path)
     assert "--fps" in err[0] and not out.exists()
+
+
+def test_a_damaged_png_ends_in_our_one_line_without_the_decoders_own_messages(tmp_path, photo, tiny_style, capfd):
+    # found by scripts/fuzz_media.py: libpng printed "libpng error: bad adaptive filter value" above ours
+    from models.images import write_rgb
+
+    good = write_rgb(tmp_path / "good.png", photo).read_bytes()
+    damaged = tmp_path / "damaged.png"
+    data = bytearray(good)
+    for i in range(len(data) // 2, len(data) - 20, 7):
+        data[i] ^= 0x5A  # corrupt the compressed pixel data, keep the header
+    damaged.write_bytes(bytes(data))
+    code = main(["image", str(damaged), str(tmp_path / "out.png"), "--style", str(tiny_style)])
+    err = capfd.readouterr().err  # file descriptor 2: what the C libraries write too
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("stylecam: "), err
+    assert "libpng" not in err and code in (0, 2)

@@ -116,8 +116,8 @@ def image_style_network(path: Path, alpha: float = 1.0) -> tuple[torch.nn.Module
     from models.images import read_rgb, resize_short_side, to_tensor
     from models.registry import find_decoder, load_decoder
 
+    decoder_path = find_decoder()  # first: without a decoder the picture need not be read at all
     picture = resize_short_side(read_rgb(path), 256)  # the scale the decoder was trained at
-    decoder_path = find_decoder()
     decoder, _ = load_decoder(decoder_path)
     net = ImageStyleNet(AdaINNet(decoder), to_tensor(picture), alpha).eval()
     meta = {"name": path.stem, "kind": "image", "style_file": str(path), "decoder": str(decoder_path)}

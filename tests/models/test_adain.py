@@ -125,7 +125,18 @@ def test_image_as_style_everywhere_a_style_is_accepted(decoder_installed, photo_
     assert read_rgb(out).shape == photo.shape
 
 
-def test_image_style_errors_are_one_line(photo_file, tmp_path, capsys):
+def test_image_style_without_a_decoder_is_one_line_before_the_picture_is_read(photo_file, tmp_path, capsys):
+    from stylecam.cli import main
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    for style in (photo_file, broken):  # no decoder installed in this test
+        assert main(["image", str(photo_file), str(tmp_path / "o.png"), "--style", str(style)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "AdaIN decoder" in err[0]
+
+
+def test_broken_style_picture_is_one_line(decoder_installed, photo_file, tmp_path, capsys):
     from stylecam.cli import main
 
     broken = tmp_path / "broken.jpg"
@@ -133,9 +144,7 @@ def test_image_style_errors_are_one_line(photo_file, tmp_path, capsys):
     assert main(["image", str(photo_file), str(tmp_path / "o.png"), "--style", str(broken)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a readable image" in err[0]
-    assert main(["image", str(photo_file), str(tmp_path / "o.png"), "--style", str(photo_file)]) == 2
-    err2 = capsys.readouterr().err.strip().splitlines()
-    assert len(err2) == 1 and "AdaIN decoder" in err2[0]  # no decoder installed in this test
+    assert not (tmp_path / "o.png").exists()
 
 
 def test_live_style_dir_rotates_through_pictures(decoder_installed, photo, tmp_path, capsys):

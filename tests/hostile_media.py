@@ -54,11 +54,14 @@ def build_corpus(folder: Path) -> dict[str, Path]:
         "image_20000x20000": sparse_png(folder / "huge.png", 20000, 20000),
         "no_video_stream": audio_only(folder / "audio_only.mp4"),
         "size_changes": folder / "size_changes.ts",
+        "unknown_codec": folder / "unknown_codec.mp4",
     }
     corpus["zero_bytes"].write_bytes(b"")
     corpus["random_bytes"].write_bytes(rng.integers(0, 256, 20000, dtype=np.uint8).tobytes())
     data = clip.read_bytes()
     corpus["truncated_mp4"].write_bytes(data[: len(data) // 2])
+    # found by scripts/fuzz_media.py: a damaged sample description names a codec FFmpeg has no decoder for
+    corpus["unknown_codec"].write_bytes(data.replace(b"avc1", b"zzz1"))
     good_png = write_rgb(folder / "good.png", rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)).read_bytes()
     corpus["png_bad_header"].write_bytes(b"\x89PNX" + good_png[4:])
     a = make_clip(folder / "a.ts", frames=6, size=(64, 48), audio=None, container_format="mpegts")

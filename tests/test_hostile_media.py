@@ -11,8 +11,8 @@ from stylecam.cli import main
 from tests.hostile_media import build_corpus
 from tests.video.media import make_clip
 
-CASES = ("zero_bytes", "random_bytes", "truncated_mp4", "png_bad_header", "image_1x1", "image_20000x20000",
-         "no_video_stream", "size_changes")
+CASES = ("zero_bytes", "random_bytes", "truncated_mp4", "unknown_codec", "png_bad_header", "image_1x1",
+         "image_20000x20000", "no_video_stream", "size_changes")
 
 # (entry point, case) pairs that a user can reasonably expect to work; every other pair must fail cleanly
 HANDLED = {

@@ -70,6 +70,9 @@ class VideoFileReader:
         self.video.thread_type = "AUTO"
         self.audio = self.container.streams.audio[0] if self.container.streams.audio else None
         cc = self.video.codec_context
+        if cc is None:  # a damaged header names a codec FFmpeg has no decoder for
+            self.container.close()
+            raise InputError(f"{path}: no decoder for its video stream (damaged or unsupported)")
         check_frame_size(path, cc.width, cc.height)
         fps = self.video.average_rate or self.video.guessed_rate or Fraction(30)
         duration = None

@@ -62,20 +62,24 @@ PACK = [
 VIDEO_STEPS, VIDEO_TEMPORAL_WEIGHT = 400, 200.0
 
 
+def photos(data: Path) -> list[str]:
+    return ["--data", *[str(data / "content" / s) for s in TRAIN_SETS]]
+
+
 def command(data: Path, row: tuple, threads: int, resume: bool, video: bool = False) -> list[str]:
     """The ``stylecam train`` command of a PACK row; ``video``: its video-stable variant instead (the
     finished style fine-tuned with the temporal loss, written to out/runs/video/)."""
     name, painting, artist, title, year, sw, cw, steps, init = row
     folder = "out/runs/video" if video else "out/runs"
-    cmd = ["stylecam", "train", "--style", str(data / "styles" / "pd" / painting),
-           "--data", *[str(data / "content" / s) for s in TRAIN_SETS], "--name", name]
-    if video or steps is not None:
+    explicit = video or steps is not None  # a row without steps is `stylecam train` with its defaults
+    cmd = ["stylecam", "train", "--style", str(data / "styles" / "pd" / painting), *photos(data), "--name", name]
+    if explicit:
         cmd += ["--steps", str(VIDEO_STEPS if video else steps), "--size", "128", "--batch", "4"]
     if sw is not None:
         cmd += ["--style-weight", str(sw), "--content-weight", str(cw)]
     cmd += ["--artist", artist, "--title", title, "--year", year,
             "--out", f"{folder}/{name}.safetensors", "--run-dir", f"{folder}/{name}"]
-    if video or steps is not None:
+    if explicit:
         cmd += ["--threads", str(threads), "--checkpoint-minutes", "2"]
     if video:
         cmd += ["--temporal-weight", str(VIDEO_TEMPORAL_WEIGHT), "--init-from", f"out/runs/{name}.safetensors"]
@@ -94,7 +98,7 @@ def bank_command(data: Path, threads: int, resume: bool) -> list[str]:
     rows = {row[0]: row for row in PACK}
     chosen = [rows[name] for name in BANK]
     return ["stylecam", "train", "--style", *[str(data / "styles" / "pd" / row[1]) for row in chosen],
-            "--data", *[str(data / "content" / s) for s in TRAIN_SETS], "--name", "pack",
+            *photos(data), "--name", "pack",
             "--names", ",".join(BANK), "--steps", str(BANK_STEPS_PER_STYLE * len(BANK)), "--size", "128",
             "--batch", "4", "--init-from", "out/runs/starry.safetensors", "--finetune", "norm",
             "--artist", "|".join(row[2] for row in chosen), "--title", "|".join(row[3] for row in chosen),

@@ -71,9 +71,12 @@ class VGG19Features(nn.Module):
 
     def forward(self, x: torch.Tensor, outputs: tuple[str, ...] | list[str]) -> dict[str, torch.Tensor]:
         """Activations at ``outputs`` for ``N×3×H×W`` RGB [0, 1] input."""
+        return self.forward_caffe(rgb01_to_caffe(x), outputs)
+
+    def forward_caffe(self, h: torch.Tensor, outputs: tuple[str, ...] | list[str]) -> dict[str, torch.Tensor]:
+        """Activations at ``outputs`` for input already in Caffe form (BGR, 0–255, mean subtracted)."""
         wanted = set(outputs)
         last = max(self.names.index(o) for o in wanted)
-        h = rgb01_to_caffe(x)
         result: dict[str, torch.Tensor] = {}
         for name, layer in zip(self.names[: last + 1], self.layers[: last + 1]):
             h = layer(h)

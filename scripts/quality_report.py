@@ -37,6 +37,17 @@ def gatys_reference(photo256: Path, painting: Path, out: Path, photo_long: int, 
     return out
 
 
+def photo_and_reference(photo_path: str, painting_path: str, painting: np.ndarray, work: Path
+                        ) -> tuple[np.ndarray, str, Path]:
+    """The photo at 256 px short side (written to WORK/photos), its stem, and its Gatys reference (cached)."""
+    photo = resize_short_side(read_rgb(photo_path), 256)
+    stem = Path(photo_path).stem
+    photo256 = write_rgb(work / "photos" / f"{stem}.png", photo)
+    ref = gatys_reference(photo256, Path(painting_path), work / "ref" / f"{Path(painting_path).stem}__{stem}.png",
+                          max(photo.shape[:2]), max(painting.shape[:2]))
+    return photo, stem, ref
+
+
 def contact_sheet(rows: list[list[np.ndarray]], height: int = 256) -> np.ndarray:
     import cv2
 
@@ -57,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default="out/quality")
     ap.add_argument("--json", help="also write the table as JSON here")
     ap.add_argument("--model-size", type=int, help="run the network at this short side and upsample (default: 256)")
+    ap.add_argument("--refs-only", action="store_true",
+                    help="only make the Gatys references (NAME_OR_PATH is ignored): start them before training ends")
     args = ap.parse_args(argv)
     work = Path(args.work)
     vgg = VGG19Features()
@@ -64,15 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.style:
         style, painting_path = spec.split("=", 1)
         painting = resize_short_side(read_rgb(painting_path), 256)
+        if args.refs_only:
+            for photo_path in args.photos:
+                print(photo_and_reference(photo_path, painting_path, painting, work)[2], flush=True)
+            continue
         stylizer = Stylizer(style, device="cpu", model_size=args.model_size)
         rows, per_photo = [], []
         for photo_path in args.photos:
-            photo = resize_short_side(read_rgb(photo_path), 256)
-            stem = Path(photo_path).stem
-            photo256 = write_rgb(work / "photos" / f"{stem}.png", photo)
-            ref_path = gatys_reference(photo256, Path(painting_path),
-                                       work / "ref" / f"{Path(painting_path).stem}__{stem}.png",
-                                       max(photo.shape[:2]), max(painting.shape[:2]))
+            photo, stem, ref_path = photo_and_reference(photo_path, painting_path, painting, work)
             ref = read_rgb(ref_path)
             ours = stylizer(photo)
             tag = f"{stylizer.name}@{args.model_size}" if args.model_size else stylizer.name

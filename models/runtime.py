@@ -32,6 +32,7 @@ from models.color import blend, preserve_color
 from models.device import inference_backend, inference_dtype, resolve_device
 from models.errors import UserError
 from models.multistyle import mix_rows, write_norm_params
+from models.picture_styles import is_picture_style, picture_style_network
 from models.registry import (
     StyleError,
     bank_rows,
@@ -103,33 +104,14 @@ def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dty
     return module, time.perf_counter() - t0, False
 
 
-def is_image_style(style: str | Path) -> bool:
-    """A picture given as a style (AdaIN) rather than a trained style's name or weights."""
-    from models.images import IMAGE_SUFFIXES
-
-    return Path(style).suffix.lower() in IMAGE_SUFFIXES
-
-
-def image_style_network(path: Path, alpha: float = 1.0) -> tuple[torch.nn.Module, dict, bytes]:
-    """An AdaIN network with ``path``'s style statistics baked in, its metadata, and the picture's hash."""
-    from models.adain import AdaINNet, ImageStyleNet
-    from models.images import read_rgb, resize_short_side, to_tensor
-    from models.registry import find_decoder, load_decoder
-
-    decoder_path = find_decoder()  # first: without a decoder the picture need not be read at all
-    picture = resize_short_side(read_rgb(path), 256)  # the scale the decoder was trained at
-    decoder, _ = load_decoder(decoder_path)
-    net = ImageStyleNet(AdaINNet(decoder), to_tensor(picture), alpha).eval()
-    meta = {"name": path.stem, "kind": "image", "style_file": str(path), "decoder": str(decoder_path)}
-    return net, meta, hashlib.sha256(path.read_bytes()).digest() + f"|{alpha}".encode()
-
-
 class Stylizer:
     """Stylize ``H×W×3 uint8 RGB`` frames with one style.
 
     ``model_size``: the short side (px) the network runs at; ``None`` runs at the frame's
     size. The output always has the input's size. ``strength`` blends with the input;
-    ``preserve_color`` keeps the input's chroma (luminance-only transfer).
+    ``preserve_color`` keeps the input's chroma (luminance-only transfer). For a picture style
+    (AdaIN, :mod:`models.picture_styles`): ``alpha`` is the content–style trade-off in feature space,
+    and ``recolor_style_to`` gives the pictures a photo's colours before their statistics are taken.
     """
 
     def __init__(
@@ -141,6 +123,8 @@ class Stylizer:
         preserve_colors: bool = False,
         compiled: bool = True,
         backend: str = "auto",
+        alpha: float = 1.0,
+        recolor_style_to: np.ndarray | None = None,
     ) -> None:
         if model_size is not None and not 16 <= model_size <= 4096:
             raise UserError(f"model size must be between 16 and 4096 px, got {model_size}")
@@ -150,8 +134,8 @@ class Stylizer:
         self.dtype = inference_dtype(self.device)
         self.bank = None
         extra_key = b""
-        if is_image_style(style):
-            net, self.meta, extra_key = image_style_network(Path(style))
+        if is_picture_style(style):
+            net, self.meta, extra_key = picture_style_network(style, alpha, recolor_style_to)
             self.weights, blend = Path(self.meta["decoder"]), None
         else:
             self.weights, blend = resolve_spec(weights_for_device(style, self.device.type))

@@ -20,7 +20,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--style", help="style name or .safetensors path (default: the default style)")
     p.add_argument("--size", type=int, help="short side in px of the result (default: the input's)")
     p.add_argument("--strength", type=float, default=1.0, help="0 = the photo, 1 = full style (default: 1)")
-    p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours")
+    p.add_argument("--preserve-color", action="store_true",
+                   help="keep the photo's colours (a picture style is recoloured to the photo first)")
+    p.add_argument("--alpha", type=float, default=1.0,
+                   help="picture styles: 0 = the photo's features, 1 = the style's statistics (default: 1)")
     p.add_argument("--device", default="auto")
     g = p.add_argument_group("the original method (Gatys et al. 2015), starting from the fast result")
     g.add_argument("--optimize", action="store_true", help="refine the fast result by optimizing the pixels")
@@ -31,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, write_rgb
+    from models.picture_styles import is_picture_style
     from models.registry import default_style_name
     from models.runtime import Stylizer
 
@@ -60,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
         image = resize_short_side(image, int(min(h, w) * scale))
         print(f"stylecam: {w}x{h} is above {MAX_STYLIZE_PIXELS // 1_000_000} MP; stylizing at "
               f"{image.shape[1]}x{image.shape[0]}", file=sys.stderr)
-    stylizer = Stylizer(style, device=args.device, strength=args.strength, preserve_colors=args.preserve_color)
+    picture = is_picture_style(style)
+    stylizer = Stylizer(style, device=args.device, strength=args.strength, alpha=args.alpha,
+                        preserve_colors=args.preserve_color and not picture,
+                        recolor_style_to=image if args.preserve_color and picture else None)
     result = stylizer(image)
     if painting is not None:
         result = optimized(image, resize_short_side(painting, min(image.shape[:2])), result, args.steps)
@@ -72,12 +79,15 @@ def run(args: argparse.Namespace) -> int:
 def optimize_painting(style: str, painting: str | None):
     """The painting whose Gram matrices --optimize matches: --painting, or the style itself when it is a picture."""
     from models.images import read_rgb
-    from models.runtime import is_image_style
+    from models.picture_styles import picture_blend
 
     if painting:
         return read_rgb(painting)
-    if is_image_style(style):
-        return read_rgb(style)
+    pictures = picture_blend(style)
+    if pictures and len(pictures) == 1:
+        return read_rgb(pictures[0][0])
+    if pictures:
+        raise UserError("--optimize matches one painting: add --painting PATH")
     raise UserError(f"--optimize with the named style {style!r} needs its painting: add --painting PATH "
                     "(or give the painting itself as --style)")
 

@@ -26,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="short side in px the network runs at, the output scaled to the frame; 'auto' (the "
                         "default) picks the largest size that keeps up with the camera, adjusting as it runs")
     p.add_argument("--strength", type=float, default=1.0)
+    p.add_argument("--alpha", type=float, default=1.0,
+                   help="picture styles: 0 = the frame's features, 1 = the style's statistics (default: 1)")
     p.add_argument("--no-temporal", action="store_true", help="start with temporal smoothing off")
     p.add_argument("--device", default="auto")
     p.add_argument("--backend", default="auto", choices=("auto", "torchscript", "onnx"),
@@ -134,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         specs = [default] + [n for n in names if n != default]
     model_size = parse_model_size(args.model_size)
     stylizers = load_stylizers(specs, device=args.device, model_size=model_size, strength=args.strength,
-                               backend=args.backend)
+                               backend=args.backend, alpha=args.alpha)
     with open_live_source(args) as source:
         first = stylizers[0][1]
         device = getattr(getattr(first, "stylizer", first), "device", None)

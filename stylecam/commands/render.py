@@ -19,6 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--style", help="style name or path (default: the default style)")
     p.add_argument("--model-size", type=int, help="short side the network runs at (default: the video's)")
     p.add_argument("--strength", type=float, default=1.0)
+    p.add_argument("--alpha", type=float, default=1.0,
+                   help="picture styles: 0 = the frame's features, 1 = the style's statistics (default: 1)")
     p.add_argument("--preserve-color", action="store_true")
     temporal = p.add_mutually_exclusive_group()
     temporal.add_argument("--temporal", dest="temporal", action="store_true", default=True,
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     style = args.style or default_style_name()
     variant = video_variant(style) if args.temporal and args.stable_variant else None
     stylizer = Stylizer(variant or style, device=args.device, model_size=args.model_size,
-                        strength=args.strength, preserve_colors=args.preserve_color)
+                        strength=args.strength, preserve_colors=args.preserve_color, alpha=args.alpha)
     smoother = render_smoother(args.flow, args.temporal_strength) if args.temporal else None
     bar = Progress(f"render {stylizer.name}", quiet=args.quiet)
 

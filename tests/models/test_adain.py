@@ -101,7 +101,8 @@ def test_image_network_is_scriptable_and_keeps_the_frame_size(decoder_installed)
     from models.runtime import compile_module
 
     decoder, _ = load_decoder(decoder_installed)
-    net = ImageStyleNet(AdaINNet(decoder), torch.rand(1, 3, 40, 40)).eval()
+    net = AdaINNet(decoder)
+    net = ImageStyleNet(net, *net.style_statistics(torch.rand(1, 3, 40, 40))).eval()
     scripted = compile_module(net, torch.device("cpu"), torch.float32)
     x = torch.rand(1, 3, 37, 45)
     with torch.no_grad():
@@ -120,9 +121,13 @@ def test_image_as_style_everywhere_a_style_is_accepted(decoder_installed, photo_
     again = Stylizer(painting, device="cpu")
     assert not first.from_cache and again.from_cache  # style statistics baked in once, then cached
     assert not Stylizer(other, device="cpu").from_cache
-    out = tmp_path / "out.png"
+    out, half, kept = tmp_path / "out.png", tmp_path / "half.png", tmp_path / "kept.png"
     assert main(["image", str(photo_file), str(out), "--style", str(painting)]) == 0
     assert read_rgb(out).shape == photo.shape
+    assert main(["image", str(photo_file), str(half), "--style", str(painting), "--alpha", "0.5"]) == 0
+    assert main(["image", str(photo_file), str(kept), "--style", f"{painting}:1,{other}:1", "--preserve-color"]) == 0
+    assert not np.array_equal(read_rgb(out), read_rgb(half)) and read_rgb(kept).shape == photo.shape
+    assert main(["image", str(photo_file), str(half), "--style", str(painting), "--alpha", "2"]) == 2
 
 
 def test_image_style_without_a_decoder_is_one_line_before_the_picture_is_read(photo_file, tmp_path, capsys):
@@ -157,3 +162,66 @@ def test_live_style_dir_rotates_through_pictures(decoder_installed, photo, tmp_p
                  "--style-dir", str(tmp_path / "paintings"), "--model-size", "32"]) == 0
     assert "3 frames shown" in capsys.readouterr().out
     assert main(["live", "--source", "synthetic", "--no-window", "--style-dir", str(tmp_path / "none")]) == 2
+
+
+def test_picture_blend_parses_paths_and_weights():
+    from pathlib import Path
+
+    from models.errors import UserError
+    from models.picture_styles import picture_blend
+
+    assert picture_blend("a/b.jpg") == [(Path("a/b.jpg"), 1.0)]
+    assert picture_blend("a.jpg:0.7, b.PNG:0.3") == [(Path("a.jpg"), 0.7), (Path("b.PNG"), 0.3)]
+    assert picture_blend("starry") is None and picture_blend("starry:0.5,wave:0.5") is None
+    assert picture_blend("x/model.safetensors") is None
+    for bad in ("a.jpg:-1", "a.jpg:0,b.jpg:0", "a.jpg:nan"):
+        with pytest.raises(UserError):
+            picture_blend(bad)
+
+
+def test_picture_blend_statistics_are_the_weighted_mean(decoder_installed, photo, tmp_path):
+    from models.images import resize_short_side, to_tensor, write_rgb
+    from models.picture_styles import PICTURE_SHORT_SIDE, picture_style_network
+
+    a = write_rgb(tmp_path / "a.png", photo)
+    b = write_rgb(tmp_path / "b.png", 255 - photo[::-1])
+    net_a, _, key_a = picture_style_network(str(a))
+    net_b, _, _ = picture_style_network(str(b))
+    mixed, meta, key_mix = picture_style_network(f"{a}:3,{b}:1")
+    torch.testing.assert_close(mixed.style_mean, 0.75 * net_a.style_mean + 0.25 * net_b.style_mean)
+    torch.testing.assert_close(mixed.style_std, 0.75 * net_a.style_std + 0.25 * net_b.style_std)
+    assert meta["weights"] == [3.0, 1.0] and key_mix != key_a
+    # the statistics are those of the picture at the decoder's training scale
+    stats = AdaINNet(net_a.decoder).style_statistics(to_tensor(resize_short_side(photo, PICTURE_SHORT_SIDE)))
+    torch.testing.assert_close(net_a.style_mean, stats[0])
+
+
+def test_picture_alpha_zero_reproduces_the_content_features(decoder_installed, photo, tmp_path):
+    from models.images import to_tensor, write_rgb
+    from models.picture_styles import picture_style_network
+
+    style = write_rgb(tmp_path / "s.png", 255 - photo)
+    x = to_tensor(photo[:40, :48])
+    none, _, _ = picture_style_network(str(style), alpha=0.0)
+    full, _, _ = picture_style_network(str(style), alpha=1.0)
+    with torch.no_grad():
+        features = none.encoder(x.flip(1) * 255.0 - none.caffe_mean)
+        torch.testing.assert_close(none(x), none.decoder(features))
+        assert not torch.allclose(full(x), none(x))
+
+
+def test_picture_recoloured_to_the_photo_loses_its_colour_cast(decoder_installed, photo, tmp_path):
+    from models.errors import UserError
+    from models.images import write_rgb
+    from models.picture_styles import picture_style_network
+
+    cast = photo.astype(float) * [0.4, 0.7, 1.0] + [20, 60, 90]  # the same picture with a blue cast
+    style = write_rgb(tmp_path / "s.png", cast.clip(0, 255).astype(np.uint8))
+    plain, _, key_plain = picture_style_network(str(style))
+    recoloured, _, key_rec = picture_style_network(str(style), recolor_to=photo)
+    photo_net, _, _ = picture_style_network(str(write_rgb(tmp_path / "p.png", photo)))
+    assert key_plain != key_rec
+    gap = (recoloured.style_mean - photo_net.style_mean).abs().mean()
+    assert gap < 0.5 * (plain.style_mean - photo_net.style_mean).abs().mean()
+    with pytest.raises(UserError, match="alpha"):
+        picture_style_network(str(style), alpha=1.5)

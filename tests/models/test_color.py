@@ -30,3 +30,22 @@ def test_blend_endpoints_and_exception():
     torch.testing.assert_close(blend(b, a, 0.25), torch.full_like(a, 0.25))
     with pytest.raises(ValueError):
         blend(b, a, 1.5)
+
+
+def test_match_color_gives_the_target_mean_and_covariance():
+    from models.color import match_color
+
+    torch.manual_seed(0)
+    source = torch.rand(1, 3, 40, 30) * torch.tensor([0.3, 0.6, 0.2]).view(1, 3, 1, 1) + 0.1
+    target = torch.rand(1, 3, 20, 20) * 0.4 + torch.tensor([0.5, 0.2, 0.3]).view(1, 3, 1, 1)
+    target[:, 1] = 0.5 * target[:, 0] + 0.1  # correlated channels
+    out = match_color(source, target)
+    assert out.shape == source.shape and out.min() >= 0 and out.max() <= 1
+
+    def stats(x):
+        flat = x.double().reshape(3, -1)
+        return flat.mean(1), torch.cov(flat, correction=0)
+
+    (m_o, c_o), (m_t, c_t) = stats(out), stats(target)
+    torch.testing.assert_close(m_o, m_t, atol=1e-3, rtol=0)
+    torch.testing.assert_close(c_o, c_t, atol=1e-3, rtol=0)

@@ -3,8 +3,9 @@
 The output keeps the input's frames one for one with their timestamps (variable frame
 rate included), its frame rate, its audio (copied, or re-encoded to AAC when MP4 cannot
 carry the codec) and its rotation. Frames stream through, so memory stays flat. The file
-is written under a temporary name and renamed when complete; on any error or interrupt
-the partial file is removed.
+is written under a temporary name and renamed when complete; on an error the partial file
+is removed. On an interrupt (Ctrl-C, SIGTERM) with a ``resume_key``, the frames stylized so
+far are kept for ``--resume`` (:mod:`video.resume`) instead.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from models.errors import UserError
+from video import resume as resume_state
 from video.decode import InputError, is_pattern, open_input
-from video.encode import H264Encoder
+from video.encode import TIME_BASE, H264Encoder
 
 MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
 
@@ -55,6 +57,7 @@ class Mp4Output:
         self.container = av.open(str(self.tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
         self.video = H264Encoder(self.container, fps, size, codec=opts.codec, rotation=rotation,
                                  options={"crf": str(opts.crf), "preset": opts.preset})
+        self.prefix: Path | None = None  # set by a resumed render: the saved part's video
         self.audio_in = audio_stream
         self.audio_out = None
         self.audio_mode = "none"
@@ -84,13 +87,29 @@ class Mp4Output:
             for out in self.audio_out.encode(frame):
                 self.container.mux(out)
 
-    def finish(self) -> None:
+    def _close(self) -> None:
         self.video.flush()
         if self.audio_out is not None and self.audio_mode != "copied":
             for out in self.audio_out.encode(None):
                 self.container.mux(out)
         self.container.close()
+        if self.prefix is not None:  # a resumed render: the saved part's video goes in front, unchanged
+            whole = self.tmp.with_name(f".{self.path.stem}.stitch{self.path.suffix or '.mp4'}")
+            try:
+                resume_state.stitch(self.prefix, self.tmp, whole)
+            except BaseException:
+                whole.unlink(missing_ok=True)
+                raise
+            whole.replace(self.tmp)
+
+    def finish(self) -> None:
+        self._close()
         os.replace(self.tmp, self.path)
+
+    def suspend(self) -> Path:
+        """Finish the file as it is (every frame written so far) but leave it under its temporary name."""
+        self._close()
+        return self.tmp
 
     def abort(self) -> None:
         try:
@@ -126,11 +145,14 @@ class FramesOutput:
 
 def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np.ndarray],
            smoother=None, options: RenderOptions | None = None,
-           progress: Callable[[int, int | None, float], None] | None = None) -> RenderResult:
+           progress: Callable[[int, int | None, float], None] | None = None,
+           resume_key: str | None = None, resume: bool = False) -> RenderResult:
     """Stylize every frame of ``input_path`` into ``output_path``; see the module docstring.
 
     ``stylize``: ``H×W×3 uint8 RGB`` → same; ``smoother``: called as ``smoother(frame,
     stylized)`` in order (temporal consistency), or None for per-frame stylization.
+    ``resume_key`` (:func:`video.resume.fingerprint`): keep an interrupted MP4 render for
+    ``resume=True``, which continues the one saved under the same key.
     """
     opts = options or RenderOptions()
     out_path = Path(output_path)
@@ -138,9 +160,14 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
         raise UserError(f"{output_path}: write an .mp4 file or a frame pattern such as frames/%05d.png")
     if Path(input_path).resolve() == out_path.resolve():
         raise UserError("input and output are the same file")
+    mp4 = not is_pattern(output_path)
+    if resume and not (mp4 and resume_key):
+        raise UserError("--resume continues an MP4 render")
+    saved = resume_state.load(out_path, resume_key) if resume else None
     reader = open_input(input_path, opts.fps)
     info = reader.info
     output = None
+    skip = 0  # input frames already in the saved part
     early_audio = []  # audio that precedes the first decoded video frame (decoder delay)
     size, resized = None, 0
     frames, t0 = 0, time.monotonic()
@@ -156,11 +183,22 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
             if output is None:
                 output = _open_output(output_path, info, image, reader, opts)
                 size = image.shape
+                if saved is not None:
+                    skip, last_out, last_seconds = resume_state.last_frame(saved.video)
+                    output.prefix = saved.video
+                    output.video.frames, output.video._last_pts = skip, round(last_seconds / TIME_BASE)
             elif image.shape != size:  # the stream changed size partway: keep the output's size
                 import cv2
 
                 image = cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
                 resized += 1
+            if frames < skip:  # stylized before the interrupt: already copied
+                frames += 1
+                if frames == skip and smoother is not None and hasattr(smoother, "prime"):
+                    smoother.prime(image, last_out)
+                while early_audio:
+                    output.write_audio(early_audio.pop(0))
+                continue
             out = stylize(image)
             if smoother is not None:
                 out = smoother(image, out)
@@ -177,7 +215,23 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
                              "--keep-going keeps the frames that decode")
         if output is None:
             raise InputError(f"{input_path}: no video frame could be decoded")
+        if frames < skip:
+            raise InputError(f"--resume: {input_path} has fewer frames than the saved part ({skip})")
         output.finish()
+        if resume_key:
+            resume_state.discard(out_path)  # done: a saved part (this one's or a stale one) is no longer needed
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what is done for --resume
+        if output is None:
+            raise
+        if isinstance(output, Mp4Output) and resume_key and frames > 0:
+            try:
+                resume_state.save(out_path, output.suspend(), frames, resume_key)
+            except BaseException:
+                output.abort()
+                raise
+        else:
+            output.abort()
+        raise
     except BaseException:
         if output is not None:
             output.abort()

@@ -91,7 +91,7 @@ class TemporalSmoother:
     def reset(self) -> None:
         self._prev_gray = self._prev_out = None
 
-    def __call__(self, frame: np.ndarray, stylized: np.ndarray) -> np.ndarray:
+    def _gray(self, frame: np.ndarray) -> np.ndarray:
         import cv2
 
         h, w = frame.shape[:2]
@@ -99,6 +99,17 @@ class TemporalSmoother:
         if self.flow_width and self.flow_width < w:
             gray = cv2.resize(gray, (self.flow_width, max(8, round(self.flow_width * h / w))),
                               interpolation=cv2.INTER_AREA)
+        return gray
+
+    def prime(self, frame: np.ndarray, output: np.ndarray) -> None:
+        """Continue after ``frame`` whose consistent output was ``output`` (a resumed render)."""
+        self._prev_gray, self._prev_out = self._gray(frame), output
+
+    def __call__(self, frame: np.ndarray, stylized: np.ndarray) -> np.ndarray:
+        import cv2
+
+        h, w = frame.shape[:2]
+        gray = self._gray(frame)
         out = stylized
         if self._prev_gray is not None and self._prev_out is not None and self._prev_out.shape == stylized.shape \
                 and self._prev_gray.shape == gray.shape and min(gray.shape) >= MIN_FLOW_SIDE:

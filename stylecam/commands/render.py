@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from pathlib import Path
 
 from models.errors import UserError
 from video.temporal import RENDER_STRENGTH
@@ -39,13 +40,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", default="medium", help="x264 preset (default: medium)")
     p.add_argument("--codec", default="libx264", help="video encoder (default: libx264)")
     p.add_argument("--keep-going", action="store_true", help="keep the frames that decode from a damaged input")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a render of OUT that Ctrl-C or SIGTERM stopped (same input and options)")
     p.add_argument("--device", default="auto")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
 
-class Terminated(Exception):
-    pass
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the render stops and keeps what it finished for --resume."""
 
 
 def _on_sigterm(signum, frame):
@@ -53,9 +56,12 @@ def _on_sigterm(signum, frame):
 
 
 def run(args: argparse.Namespace) -> int:
+    from models.images import sha256_file
     from models.registry import default_style_name, video_variant
     from models.runtime import Stylizer
     from stylecam.progress import Progress
+    from video import resume
+    from video.decode import is_pattern
     from video.render import RenderOptions, render
     from video.temporal import render_smoother
 
@@ -77,17 +83,26 @@ def run(args: argparse.Namespace) -> int:
 
     options = RenderOptions(crf=args.crf, preset=args.preset, codec=args.codec, fps=args.fps,
                             keep_going=args.keep_going)
+    out = Path(args.output)
+    settings = {k: v for k, v in vars(args).items() if k not in ("func", "argv", "quiet", "resume", "output")}
+    key = resume.fingerprint(args.input, {**settings, "weights": sha256_file(stylizer.weights)})
+    if not args.resume and resume.saved_frames(out):
+        print(f"stylecam: note: starting over; an interrupted render of {out} can be continued with --resume",
+              file=sys.stderr)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        result = render(args.input, args.output, stylizer, smoother, options, progress)
-    except Terminated:
+        result = render(args.input, args.output, stylizer, smoother, options, progress,
+                        resume_key=key, resume=args.resume)
+    except KeyboardInterrupt as exc:
         bar.close()
-        print("stylecam: terminated; no output written", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        bar.close()
-        print("stylecam: interrupted; no output written", file=sys.stderr)
-        return 130
+        kept = resume.saved_frames(out) if not is_pattern(args.output) else None
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        if kept:
+            print(f"stylecam: {what}; {kept} frames kept in {resume.state_dir(out)}: the same command with "
+                  f"--resume continues ({out} untouched)", file=sys.stderr)
+        else:
+            print(f"stylecam: {what}; no output written", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except OSError as exc:
         bar.close()
         raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None

@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 
+from models.errors import UserError
 from models.images import write_rgb
 from stylecam.cli import main
 from tests.video.media import make_clip, moving_frame, probe
@@ -200,12 +201,13 @@ def test_stream_that_changes_size_partway_keeps_the_first_size(tmp_path, capsys)
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_signal_to_the_process_mid_render_leaves_the_previous_output(sig, code, tmp_path):
-    src = make_clip(tmp_path / "in.mp4", frames=200, size=(160, 120), audio=None)
+def test_signal_mid_render_leaves_the_previous_output_and_resume_finishes_it(sig, code, tmp_path, capsys):
+    src = make_clip(tmp_path / "in.mp4", frames=200, size=(160, 120), audio="aac")
     out = tmp_path / "out.mp4"
     out.write_bytes(b"previous render")
-    proc = subprocess.Popen([sys.executable, "-m", "stylecam", "render", str(src), str(out),
-                             "--style", str(_tiny(tmp_path)), "--quiet"],
+    style = str(_tiny(tmp_path))
+    cmd = ["render", str(src), str(out), "--style", style, "--quiet", "--model-size", "32"]
+    proc = subprocess.Popen([sys.executable, "-m", "stylecam", *cmd],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             # a shell running the tests in the background ignores SIGINT for its children
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -213,12 +215,65 @@ def test_signal_to_the_process_mid_render_leaves_the_previous_output(sig, code, 
     while not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]:  # the render has started writing
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
         time.sleep(0.05)
+    time.sleep(0.3)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
     assert err.strip().splitlines()[-1].startswith("stylecam: ") and "Traceback" not in err
     assert out.read_bytes() == b"previous render"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == [".out.mp4.resume"]  # no .part
+    assert "--resume continues" in err
+    # other options than the interrupted render's: refused, nothing touched
+    assert main([*cmd, "--strength", "0.5", "--resume"]) == 2
+    assert "other options" in capsys.readouterr().err
+    assert main([*cmd, "--resume"]) == 0
+    a, b = probe(src), probe(out)
+    assert b["times"] == a["times"] and b["audio"] == a["audio"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+    assert main([*cmd, "--resume"]) == 2  # nothing left to continue
+    assert "no interrupted render" in capsys.readouterr().err
+
+
+class StopAt:
+    """A stylizer that inverts frames and is interrupted (Ctrl-C) at its ``stop``-th call."""
+
+    def __init__(self, stop: int | None = None) -> None:
+        self.calls, self.stop = 0, stop
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        if self.calls == self.stop:
+            raise KeyboardInterrupt
+        return 255 - frame
+
+
+def test_resume_continues_with_the_same_frames_times_and_audio_as_one_run(tmp_path):
+    times = [i / 24 + (0.02 if i % 5 == 0 else 0.0) for i in range(40)]  # variable frame rate
+    src = make_clip(tmp_path / "in.mp4", frames=40, times=times, size=(96, 64), rotation=90)
+    whole, out = tmp_path / "whole.mp4", tmp_path / "out.mp4"
+    render(str(src), str(whole), StopAt(), render_smoother(), resume_key="k")
+    with pytest.raises(KeyboardInterrupt):
+        render(str(src), str(out), StopAt(stop=17), render_smoother(), resume_key="k")
+    assert not out.exists() and (tmp_path / ".out.mp4.resume" / "video.mp4").is_file()
+    saved = probe(tmp_path / ".out.mp4.resume" / "video.mp4")["images"]
+    assert len(saved) == 16
+    with pytest.raises(UserError, match="other options"):
+        render(str(src), str(out), StopAt(), render_smoother(), resume_key="another", resume=True)
+    rest, smoother = StopAt(), render_smoother()
+    primed = []
+    smoother.prime = lambda frame, output: primed.append((frame, output))
+    result = render(str(src), str(out), rest, smoother, resume_key="k", resume=True)
+    assert rest.calls == 40 - 16 and result.frames == 40  # only the frames not yet stylized
+    a, b, c = probe(src), probe(out), probe(whole)
+    assert b["times"] == a["times"] == c["times"] and b["audio"] == a["audio"] and b["rotation"] == 90
+    assert all(np.array_equal(x, y) for x, y in zip(b["images"], saved))  # the saved part, copied as it is
+    diffs = [np.abs(x.astype(int) - y).mean() for x, y in zip(b["images"], c["images"])]
+    assert max(diffs) < 4  # against one uninterrupted run: within coding noise (a frame off would be far more)
+    # the smoother went on from the last saved frame: input frame 15 and its output as saved
+    assert len(primed) == 1
+    assert np.abs(primed[0][0].astype(int) - a["images"][15]).max() == 0
+    assert np.array_equal(primed[0][1], saved[15])
+    assert not (tmp_path / ".out.mp4.resume").exists()
 
 
 def test_render_takes_the_video_stable_variant_when_asked_and_with_temporal_only(tmp_path, capsys, photo):

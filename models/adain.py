@@ -52,15 +52,17 @@ def _conv(cin: int, cout: int, relu: bool = True) -> list[nn.Module]:
 class Decoder(nn.Module):
     """relu4_1 features (512 channels, 1/8 size) → an RGB image, mirroring VGG-19's first four blocks.
 
-    ``width`` scales every layer's channels (1.0: the paper's decoder).
+    ``width`` scales every layer's channels (1.0: the paper's decoder); ``in_channels``: the
+    encoder's relu4_1 channels (512 for VGG-19, fewer for :class:`models.light_encoder.LightEncoder`).
     """
 
-    def __init__(self, width: float = 1.0) -> None:
+    def __init__(self, width: float = 1.0, in_channels: int = 512) -> None:
         super().__init__()
         c = [max(8, int(round(x * width))) for x in (256, 128, 64)]
         self.width = width
+        self.in_channels = in_channels
         self.body = nn.Sequential(
-            *_conv(512, c[0]), nn.Upsample(scale_factor=2, mode="nearest"),
+            *_conv(in_channels, c[0]), nn.Upsample(scale_factor=2, mode="nearest"),
             *_conv(c[0], c[0]), *_conv(c[0], c[0]), *_conv(c[0], c[0]), *_conv(c[0], c[1]),
             nn.Upsample(scale_factor=2, mode="nearest"),
             *_conv(c[1], c[1]), *_conv(c[1], c[2]), nn.Upsample(scale_factor=2, mode="nearest"),
@@ -73,11 +75,12 @@ class Decoder(nn.Module):
 
 
 class AdaINNet(nn.Module):
-    """Frozen VGG-19 encoder + AdaIN + trainable decoder."""
+    """Frozen encoder (VGG-19 to relu4_1, or a light one with the same layer names) + AdaIN + decoder."""
 
-    def __init__(self, decoder: Decoder | None = None) -> None:
+    def __init__(self, decoder: Decoder | None = None, encoder: nn.Module | None = None) -> None:
         super().__init__()
-        self.encoder = VGG19Features(BOTTLENECK)
+        self.encoder = encoder if encoder is not None else VGG19Features(BOTTLENECK)
+        self.encoder.requires_grad_(False)
         self.decoder = decoder or Decoder()
 
     def encode(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -99,14 +102,18 @@ class AdaINNet(nn.Module):
 
 
 def adain_losses(net: AdaINNet, output: torch.Tensor, target: torch.Tensor,
-                 style_feats: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(content, style) losses of Huang & Belongie: relu4_1 of the output against the AdaIN target,
-    and the mean/std of relu1_1…relu4_1 of the output against the style's."""
+                 style_feats: dict[str, torch.Tensor], judge: nn.Module | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(content, style) losses of Huang & Belongie: relu4_1 of the output against the AdaIN target
+    (in the network's own encoder), and the mean/std of relu1_1…relu4_1 of the output against the
+    style's, measured by ``judge`` (VGG-19 for a light encoder; default: the network's encoder),
+    whose features of the style image ``style_feats`` must be."""
     feats = net.encode(output)
     content = F.mse_loss(feats[BOTTLENECK], target)
+    judged = feats if judge is None else judge(output, ENCODER_LAYERS)
     style = output.new_zeros(())
     for layer in ENCODER_LAYERS:
-        m_o, s_o = mean_std(feats[layer])
+        m_o, s_o = mean_std(judged[layer])
         m_s, s_s = mean_std(style_feats[layer])
         style = style + F.mse_loss(m_o, m_s) + F.mse_loss(s_o, s_s)
     return content, style

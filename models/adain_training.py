@@ -3,6 +3,10 @@
 Crops of both are cut at the evaluation scale (short side 256) as in :mod:`models.training`;
 the encoder is frozen, so only the decoder learns. Resumable like every stylecam run:
 checkpoints every few minutes and on Ctrl-C, ``resume=True`` continues.
+
+``encoder="light"``: first a light encoder is distilled from VGG-19 on the same crops
+(:mod:`models.light_encoder`, ``distill_steps`` steps, its own checkpoint), then the decoder
+learns on the light encoder's features; the style loss is still measured by VGG-19.
 """
 
 from __future__ import annotations
@@ -15,13 +19,60 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
-from models.adain import BOTTLENECK, AdaINNet, Decoder, adain, adain_losses, mean_std
+from models.adain import BOTTLENECK, ENCODER_LAYERS, AdaINNet, Decoder, adain, adain_losses, mean_std
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.device import training_autocast
 from models.images import to_tensor, to_uint8, write_rgb
-from models.registry import save_decoder
+from models.light_encoder import TAPS, Embeddings, LightEncoder, distillation_loss
+from models.registry import load_light_encoder, save_decoder, save_light_encoder
 from models.training import CropSampler, StepReport, list_images
+from models.vgg import VGG19Features
+
+
+def distill_light_encoder(cfg: AdainTrainConfig, run_dir: Path, contents: CropSampler, styles: CropSampler,
+                          device: torch.device, on_step: Callable[[StepReport], None] | None = None) -> LightEncoder:
+    """The light encoder of ``run_dir`` (``encoder.safetensors``), distilled from VGG-19 first if it is not there.
+
+    Half of each batch is photos, half paintings: the encoder must describe both. Resumable
+    (``distill.pt``); the finished encoder is written once and reused by every later resume.
+    """
+    done = run_dir / "encoder.safetensors"
+    if done.is_file():
+        return load_light_encoder(done).to(device)
+    teacher = VGG19Features(BOTTLENECK).to(device)
+    student = LightEncoder(cfg.encoder_width).to(device)
+    parts = nn.ModuleDict({"encoder": student, "embeddings": Embeddings(student, teacher)}).to(device)
+    opt = torch.optim.Adam(parts.parameters(), lr=cfg.lr * 10)
+    rng, ckpt = random.Random(cfg.seed + 2), run_dir / "distill.pt"
+    step, elapsed, last = 0, 0.0, time.monotonic()
+    if ckpt.is_file():
+        step, elapsed = load_checkpoint(ckpt, parts, opt, rng, device)
+    half = max(1, cfg.batch // 2)
+    try:
+        while step < cfg.distill_steps:
+            t0 = time.monotonic()
+            x = torch.cat([contents.batch(half, rng), styles.batch(half, rng)]).to(device)
+            with torch.no_grad():
+                target = teacher(x, TAPS)
+            loss = distillation_loss(student(x, TAPS), target, parts["embeddings"])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if torch.isfinite(loss):
+                opt.step()
+            step += 1
+            elapsed += time.monotonic() - t0
+            if on_step:
+                on_step(StepReport(step, cfg.distill_steps, elapsed, None, 0.0, loss.item(), 0.0, cfg.lr * 10))
+            if time.monotonic() - last >= cfg.checkpoint_seconds:
+                save_checkpoint(ckpt, parts, opt, step, elapsed, rng, asdict(cfg))
+                last = time.monotonic()
+    except KeyboardInterrupt:
+        save_checkpoint(ckpt, parts, opt, step, elapsed, rng, asdict(cfg))
+        raise
+    save_light_encoder(student.cpu().eval(), {"distill_steps": step, "distill_seconds": round(elapsed, 1)}, done)
+    return student.to(device)
 
 
 @dataclass
@@ -41,11 +92,15 @@ class AdainTrainConfig:
     seed: int = 0
     max_photos: int = 2000
     mixed_precision: bool = True
+    encoder: str = "vgg19"  # or "light"
+    encoder_width: float = 0.25
+    distill_steps: int = 2000
 
 
 def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: dict, resume: bool = False,
                 on_step: Callable[[StepReport], None] | None = None,
-                preview: tuple[np.ndarray, np.ndarray] | None = None, device: torch.device | None = None) -> Path:
+                preview: tuple[np.ndarray, np.ndarray] | None = None, device: torch.device | None = None,
+                on_distill_step: Callable[[StepReport], None] | None = None) -> Path:
     """Train the decoder; writes checkpoints and ``preview.png`` to ``run_dir`` and the decoder to ``out_path``."""
     if cfg.steps is None and cfg.minutes is None:
         raise ValueError("give a step count or a time budget")
@@ -54,13 +109,24 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     ckpt = run_dir / "checkpoint.pt"
     rng = random.Random(cfg.seed)
     torch.manual_seed(cfg.seed)
-    net = AdaINNet(Decoder(cfg.width)).to(device)
+    if cfg.encoder not in ("vgg19", "light"):
+        raise ValueError(f"unknown encoder {cfg.encoder!r}: vgg19 or light")
+    contents = CropSampler(list_images(cfg.content), cfg.size, cfg.short, cfg.max_photos, random.Random(cfg.seed))
+    styles = CropSampler(list_images(cfg.styles), cfg.size, cfg.short, cfg.max_photos, random.Random(cfg.seed + 1))
+    judge = None  # the network that measures style: the encoder itself, or VGG-19 behind a light encoder
+    if cfg.encoder == "light":
+        if not resume:  # a fresh run distills afresh
+            for stale in ("encoder.safetensors", "distill.pt"):
+                (run_dir / stale).unlink(missing_ok=True)
+        encoder = distill_light_encoder(cfg, run_dir, contents, styles, device, on_distill_step)
+        net = AdaINNet(Decoder(cfg.width, encoder.out_channels), encoder).to(device)
+        judge = VGG19Features(BOTTLENECK).to(device)
+    else:
+        net = AdaINNet(Decoder(cfg.width)).to(device)
     opt = torch.optim.Adam(net.decoder.parameters(), lr=cfg.lr)
     step, elapsed = 0, 0.0
     if resume and ckpt.is_file():
         step, elapsed = load_checkpoint(ckpt, net.decoder, opt, rng, device)
-    contents = CropSampler(list_images(cfg.content), cfg.size, cfg.short, cfg.max_photos, random.Random(cfg.seed))
-    styles = CropSampler(list_images(cfg.styles), cfg.size, cfg.short, cfg.max_photos, random.Random(cfg.seed + 1))
     budget = None if cfg.minutes is None else cfg.minutes * 60.0
 
     def done() -> bool:
@@ -83,11 +149,12 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
             c_batch, s_batch = contents.batch(cfg.batch, rng).to(device), styles.batch(cfg.batch, rng).to(device)
             with training_autocast(device, cfg.mixed_precision):
                 with torch.no_grad():
-                    style_feats = {k: v.float() for k, v in net.encode(s_batch).items()}
+                    own = net.encoder(s_batch, (BOTTLENECK,))[BOTTLENECK].float()
+                    style_feats = {k: v.float() for k, v in (judge or net.encoder)(s_batch, ENCODER_LAYERS).items()}
                     features = net.encoder(c_batch, (BOTTLENECK,))[BOTTLENECK].float()
-                    target = adain(features, *mean_std(style_feats[BOTTLENECK]))
+                    target = adain(features, *mean_std(own))
                 output = net.decoder(target)
-                c_loss, s_loss = adain_losses(net, output, target, style_feats)
+                c_loss, s_loss = adain_losses(net, output, target, style_feats, judge)
                 loss = c_loss + cfg.style_weight * s_loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -108,4 +175,5 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     write_preview()
     meta = {**metadata, "train": {**{k: v for k, v in asdict(cfg).items() if k not in ("content", "styles")},
                                   "final_step": step, "train_seconds": round(elapsed, 1)}}
-    return save_decoder(net.decoder.cpu().eval(), meta, out_path)
+    return save_decoder(net.decoder.cpu().eval(), meta, out_path,
+                        encoder=net.encoder.cpu().eval() if cfg.encoder == "light" else None)

@@ -57,7 +57,7 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
     ``alpha`` (0..1): how far the content features move to the style's statistics.
     ``recolor_to`` (``H×W×3 uint8 RGB``): give each picture these colours first (``--preserve-color``).
     """
-    from models.adain import AdaINNet, ImageStyleNet, blend_statistics
+    from models.adain import ImageStyleNet, blend_statistics
     from models.color import match_color
     from models.images import read_rgb, resize_short_side, to_tensor
     from models.registry import find_decoder, load_decoder
@@ -66,8 +66,7 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
         raise UserError(f"--alpha must be between 0 and 1, got {alpha}")
     pictures = picture_blend(spec) or []
     decoder_path = find_decoder()  # first: without a decoder no picture need be read at all
-    decoder, _ = load_decoder(decoder_path)
-    net = AdaINNet(decoder)
+    net, _ = load_decoder(decoder_path)
     key = hashlib.sha256(f"{alpha}".encode())
     stats = []
     for path, weight in pictures:

@@ -303,11 +303,57 @@ def _write(state: dict[str, torch.Tensor], meta: dict, path: Path) -> Path:
 MAX_DECODER_WIDTH = 4.0
 
 
-def save_decoder(decoder, meta: dict, path: str | Path) -> Path:
-    """Write an AdaIN decoder (:class:`models.adain.Decoder`) with its metadata."""
-    meta = {**meta, "kind": "adain-decoder", "width": decoder.width}
+def save_decoder(decoder, meta: dict, path: str | Path, encoder=None) -> Path:
+    """Write an AdaIN decoder (:class:`models.adain.Decoder`) with its metadata; with a light
+    encoder (:class:`models.light_encoder.LightEncoder`) its weights go in the same file."""
+    meta = {**meta, "kind": "adain-decoder", "width": decoder.width, "in_channels": decoder.in_channels,
+            "encoder": "vgg19" if encoder is None else "light", **({} if encoder is None else
+                                                                    {"encoder_width": encoder.width})}
     state = {k: v.detach().float().contiguous().cpu() for k, v in decoder.state_dict().items()}
+    if encoder is not None:
+        state.update({f"{LIGHT_PREFIX}{k}": v.detach().float().contiguous().cpu()
+                      for k, v in encoder.state_dict().items()})
     return _write(state, meta, Path(path))
+
+
+LIGHT_PREFIX = "light_encoder."
+
+
+def save_light_encoder(encoder, meta: dict, path: str | Path) -> Path:
+    """Write a distilled light encoder alone (a training run's intermediate result)."""
+    meta = {**meta, "kind": "light-encoder", "encoder_width": encoder.width}
+    return _write({k: v.detach().float().contiguous().cpu() for k, v in encoder.state_dict().items()},
+                  meta, Path(path))
+
+
+def _checked_tensors(path: Path, module: torch.nn.Module, tensors: dict[str, torch.Tensor], what: str) -> None:
+    """Load ``tensors`` into ``module`` after checking names, shapes and values: one clear error otherwise."""
+    expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    if {k: tuple(v.shape) for k, v in tensors.items()} != expected:
+        raise StyleError(f"{path}: {what} weights do not match the declared sizes")
+    if not all(t.is_floating_point() and torch.isfinite(t).all() for t in tensors.values()):
+        raise StyleError(f"{path}: {what} weights are not finite floating point")
+    module.load_state_dict(tensors)
+
+
+def _light_encoder(path: Path, width) -> torch.nn.Module:
+    from models.light_encoder import LightEncoder
+
+    if not isinstance(width, (int, float)) or not 0.05 <= width <= 1.0:
+        raise StyleError(f"{path}: implausible light encoder width {width!r}")
+    return LightEncoder(float(width), from_vgg=False)
+
+
+def load_light_encoder(path: str | Path):
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    meta = read_metadata_any(path)
+    if meta.get("kind") != "light-encoder":
+        raise StyleError(f"{path}: not a light encoder file")
+    encoder = _light_encoder(path, meta.get("encoder_width"))
+    _checked_tensors(path, encoder, load_file(str(path)), "encoder")
+    return encoder.eval()
 
 
 def find_decoder() -> Path:
@@ -321,10 +367,11 @@ def find_decoder() -> Path:
 
 
 def load_decoder(path: str | Path):
-    """Load an AdaIN decoder file, checked tensor by tensor against its declared width."""
+    """Load an AdaIN decoder file as ``(AdaINNet, metadata)``: the decoder checked tensor by tensor
+    against its declared sizes, with VGG-19 or the light encoder stored beside it."""
     from safetensors.torch import load_file
 
-    from models.adain import Decoder
+    from models.adain import AdaINNet, Decoder
 
     path = Path(path)
     meta = read_metadata_any(path)
@@ -333,12 +380,14 @@ def load_decoder(path: str | Path):
     width = meta.get("width")
     if not isinstance(width, (int, float)) or not 0.05 <= width <= MAX_DECODER_WIDTH:
         raise StyleError(f"{path}: implausible decoder width {width!r}")
-    decoder = Decoder(float(width))
     tensors = load_file(str(path))
-    expected = {k: tuple(v.shape) for k, v in decoder.state_dict().items()}
-    if {k: tuple(v.shape) for k, v in tensors.items()} != expected:
-        raise StyleError(f"{path}: decoder weights do not match its declared width")
-    if not all(t.is_floating_point() and torch.isfinite(t).all() for t in tensors.values()):
-        raise StyleError(f"{path}: decoder weights are not finite floating point")
-    decoder.load_state_dict(tensors)
-    return decoder.eval(), meta
+    encoder = None
+    if meta.get("encoder", "vgg19") == "light":
+        encoder = _light_encoder(path, meta.get("encoder_width"))
+        _checked_tensors(path, encoder, {k[len(LIGHT_PREFIX):]: v for k, v in tensors.items()
+                                         if k.startswith(LIGHT_PREFIX)}, "encoder")
+    elif meta.get("encoder", "vgg19") != "vgg19":
+        raise StyleError(f"{path}: unknown encoder {meta.get('encoder')!r}")
+    decoder = Decoder(float(width), encoder.out_channels if encoder is not None else 512)
+    _checked_tensors(path, decoder, {k: v for k, v in tensors.items() if not k.startswith(LIGHT_PREFIX)}, "decoder")
+    return AdaINNet(decoder.eval(), encoder.eval() if encoder is not None else None).eval(), meta

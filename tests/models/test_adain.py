@@ -100,8 +100,7 @@ def test_image_network_is_scriptable_and_keeps_the_frame_size(decoder_installed)
     from models.registry import load_decoder
     from models.runtime import compile_module
 
-    decoder, _ = load_decoder(decoder_installed)
-    net = AdaINNet(decoder)
+    net, _ = load_decoder(decoder_installed)
     net = ImageStyleNet(net, *net.style_statistics(torch.rand(1, 3, 40, 40))).eval()
     scripted = compile_module(net, torch.device("cpu"), torch.float32)
     x = torch.rand(1, 3, 37, 45)

@@ -92,6 +92,7 @@ class AdainTrainConfig:
     seed: int = 0
     max_photos: int = 2000
     mixed_precision: bool = True
+    exclude: tuple[str, ...] = ()  # file-name globs left out of both sets (held-out evaluation images)
     encoder: str = "vgg19"  # or "light"
     encoder_width: float = 0.25
     distill_steps: int = 2000
@@ -111,8 +112,8 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     torch.manual_seed(cfg.seed)
     if cfg.encoder not in ("vgg19", "light"):
         raise ValueError(f"unknown encoder {cfg.encoder!r}: vgg19 or light")
-    contents = CropSampler(list_images(cfg.content), cfg.size, cfg.short, cfg.max_photos, random.Random(cfg.seed))
-    styles = CropSampler(list_images(cfg.styles), cfg.size, cfg.short, cfg.max_photos, random.Random(cfg.seed + 1))
+    contents, styles = (CropSampler(list_images(dirs, cfg.exclude), cfg.size, cfg.short, cfg.max_photos,
+                                    random.Random(cfg.seed + i)) for i, dirs in enumerate((cfg.content, cfg.styles)))
     judge = None  # the network that measures style: the encoder itself, or VGG-19 behind a light encoder
     if cfg.encoder == "light":
         if not resume:  # a fresh run distills afresh

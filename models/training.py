@@ -83,7 +83,11 @@ class StepReport:
     temporal: float = 0.0
 
 
-def list_images(dirs: list[str]) -> list[Path]:
+def list_images(dirs: list[str], exclude: tuple[str, ...] | list[str] = ()) -> list[Path]:
+    """Image files in ``dirs`` (recursively; files may be named directly), minus names matching
+    an ``exclude`` glob (e.g. held-out evaluation paintings)."""
+    import fnmatch
+
     files: list[Path] = []
     for d in dirs:
         root = Path(d)
@@ -93,7 +97,7 @@ def list_images(dirs: list[str]) -> list[Path]:
         if not root.is_dir():
             raise FileNotFoundError(f"training data folder not found: {root}")
         files.extend(p for p in sorted(root.rglob("*")) if p.suffix.lower() in IMAGE_SUFFIXES)
-    return files
+    return [f for f in files if not any(fnmatch.fnmatch(f.name, pattern) for pattern in exclude)]
 
 
 class CropSampler:

@@ -46,6 +46,9 @@ PACK = [
     # hat: `stylecam train` with all its defaults (30 minutes, both cores, from scratch): issue 2's check
     ("hat", "matisse_woman_with_a_hat_1905.jpg", "Henri Matisse", "Woman with a Hat", "1905",
      None, None, None, None),
+    # hat_warm: the same painting warm-started from starry, for issue 3's from-scratch vs warm-start timing
+    ("hat_warm", "matisse_woman_with_a_hat_1905.jpg", "Henri Matisse", "Woman with a Hat", "1905",
+     15, 2.0, 400, "starry"),
     ("composition", "kandinsky_composition_vii_1913.jpg", "Wassily Kandinsky", "Composition VII", "1913",
      15, 2.0, 1200, "starry"),
     ("minotaur", "turner_shipwreck_of_the_minotaur_c1810.jpg", "J. M. W. Turner", "The Shipwreck of the Minotaur",

@@ -15,6 +15,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--content", required=True, nargs="+", help="folders of content photos")
     p.add_argument("--styles", required=True, nargs="+", help="folders of style images (paintings)")
     p.add_argument("--name", default="adain")
+    p.add_argument("--exclude", nargs="+", default=[], metavar="GLOB",
+                   help="leave out files whose name matches (held-out paintings and photos for evaluation)")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float, help="time budget (default: 60)")
     budget.add_argument("--steps", type=int)
@@ -62,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
                            minutes=minutes, size=args.size, batch=args.batch, lr=args.lr,
                            style_weight=args.style_weight, width=args.width, encoder=args.encoder,
                            encoder_width=args.encoder_width, distill_steps=args.distill_steps,
+                           exclude=tuple(args.exclude),
                            checkpoint_seconds=args.checkpoint_minutes * 60)
     out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.decoder.safetensors"
     run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / f"{args.name}-adain"

@@ -127,3 +127,13 @@ def test_detail_weight_and_init_from_provenance(dataset, tmp_path):
     meta = load_style(out)[1]
     assert meta["train"]["detail_weight"] == 1.0
     assert meta["init_from"]["command"] == "stylecam train --name a" and meta["init_from"]["train"]["final_step"] == 2
+
+
+def test_list_images_leaves_out_excluded_names(tmp_path, photo):
+    from models.images import write_rgb
+    from models.training import list_images
+
+    for name in ("a_starry.png", "b.png", "sub/c_starry_crop.jpg"):
+        write_rgb(tmp_path / name, photo)
+    assert [p.name for p in list_images([str(tmp_path)])] == ["a_starry.png", "b.png", "c_starry_crop.jpg"]
+    assert [p.name for p in list_images([str(tmp_path)], ["*starry*"])] == ["b.png"]

@@ -299,12 +299,14 @@ class BankEntry:
 
 
 def load_stylizers(specs: list[str], **options) -> list[tuple[str, object]]:
-    """(name, frame callable) for each spec; a bank's styles become entries sharing one network."""
+    """(name, frame callable) for each spec; a bank's styles become entries sharing one network,
+    except those whose name an earlier entry already has (a single-style network of the same painting)."""
     entries: list[tuple[str, object]] = []
     for spec in specs:
         stylizer = Stylizer(spec, **options)
         if stylizer.bank is not None and parse_blend(str(spec)) is None and spec not in stylizer.bank_styles:
-            entries += [(name, BankEntry(stylizer, name)) for name in stylizer.bank_styles]
+            taken = {name for name, _ in entries}
+            entries += [(name, BankEntry(stylizer, name)) for name in stylizer.bank_styles if name not in taken]
         else:
             entries.append((stylizer.name, stylizer))
     return entries

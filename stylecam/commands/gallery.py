@@ -74,7 +74,7 @@ def contact_sheet(photos: list[np.ndarray], columns: list[tuple[str, object]], c
 def run(args: argparse.Namespace) -> int:
     from models.images import IMAGE_SUFFIXES, write_rgb
     from models.registry import list_styles
-    from models.runtime import Stylizer
+    from models.runtime import load_stylizers
 
     out = Path(args.out)
     if out.suffix.lower() not in IMAGE_SUFFIXES:
@@ -86,9 +86,6 @@ def run(args: argparse.Namespace) -> int:
     if not names:
         raise UserError("no styles to show")
     photos = [load_photo(p) for p in args.photos]
-    columns: list[tuple[str, object]] = [("photo", None)]
-    for name in names:
-        stylizer = Stylizer(name, device=args.device)
-        columns.append((stylizer.name, stylizer))
+    columns: list[tuple[str, object]] = [("photo", None), *load_stylizers(names, device=args.device)]
     print(write_rgb(out, contact_sheet(photos, columns, args.cell)))
     return 0

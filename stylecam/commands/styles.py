@@ -23,16 +23,17 @@ def write_thumbnails(names: list[str], folder: str, photo_name: str) -> dict[str
     from pathlib import Path
 
     from models.images import resize_short_side, write_rgb
-    from models.runtime import Stylizer
+    from models.runtime import load_stylizers
     from stylecam.samples import sample_photo
 
     photo = resize_short_side(sample_photo(photo_name), THUMBNAIL_PX)
-    return {n: str(write_rgb(Path(folder) / f"{n}.png", Stylizer(n, device="cpu")(photo))) for n in names}
+    return {n: str(write_rgb(Path(folder) / f"{n}.png", stylize(photo)))
+            for n, stylize in load_stylizers(names, device="cpu")}  # a bank: one per style it adds
 
 
 def run(args: argparse.Namespace) -> int:
     from models.errors import UserError
-    from models.registry import list_styles
+    from models.registry import bank_styles, list_styles
 
     styles = list_styles()
     thumbs: dict[str, str] = {}
@@ -48,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
             row = {"name": s.name, "path": str(s.path), "shipped": s.shipped, **s.meta}
             if s.name in thumbs:
                 row["thumbnail"] = {"path": thumbs[s.name], "made_from": source}
+            inside = [n for n in bank_styles(s) if n in thumbs]
+            if inside:
+                row["thumbnails"] = {n: {"path": thumbs[n], "made_from": source} for n in inside}
             rows.append(row)
         print(json.dumps(rows, indent=2, sort_keys=True))
         return 0
@@ -61,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
         tier = m.get("tier", "?")
         print(f"{s.name:<16} {tier:<8} {where:<8} {work}")
         print(f"{'':<16} {s.path}")
-        if s.meta.get("kind") == "bank":
-            print(f"{'':<16} multi-style bank: {', '.join(st.get('name', '?') for st in s.meta.get('styles', []))}")
-        if s.name in thumbs:
-            print(f"{'':<16} thumbnail {thumbs[s.name]} ({source})")
+        inside = bank_styles(s)
+        if inside:
+            print(f"{'':<16} multi-style bank: {', '.join(inside)}")
+        for name in [s.name, *inside]:
+            if name in thumbs:
+                print(f"{'':<16} thumbnail {thumbs.pop(name)} ({source})")
     return 0

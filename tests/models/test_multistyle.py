@@ -111,3 +111,27 @@ def test_feature_bank_training_learns_one_look_per_row(tmp_path, photo):
     with torch.no_grad():
         r, b = bank(x, 0).mean(dim=(0, 2, 3)), bank(x, 1).mean(dim=(0, 2, 3))
     assert r[0] > b[0] and b[2] > r[2]  # the red row is redder, the blue row bluer
+
+
+def test_a_bank_beside_single_styles_adds_only_the_styles_they_lack(photo):
+    from models.runtime import BankEntry, load_stylizers
+    from tests.conftest import make_style
+
+    make_style(user_style_dir() / "red.safetensors", name="red")
+    make_bank(user_style_dir() / "pack.safetensors", names=("red", "blue", "green"))
+    entries = load_stylizers(["red", "pack"], device="cpu")
+    assert [name for name, _ in entries] == ["red", "blue", "green"]
+    assert not isinstance(entries[0][1], BankEntry) and isinstance(entries[1][1], BankEntry)
+    assert entries[2][1](photo).shape == photo.shape
+
+
+def test_styles_thumbnails_cover_the_styles_a_bank_adds(tmp_path, capsys):
+    from stylecam.cli import main
+    from tests.conftest import make_style
+
+    make_style(user_style_dir() / "red.safetensors", name="red")
+    make_bank(user_style_dir() / "pack.safetensors", names=("red", "blue"))
+    assert main(["styles", "--thumbnails", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "multi-style bank: red, blue" in out and out.count("thumbnail ") == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blue.png", "red.png"]

@@ -31,6 +31,14 @@ from models.training import CropSampler, StepReport, list_images
 from models.vgg import VGG19Features
 
 
+def descend(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """One optimizer step on ``loss``; a non-finite loss (a rare bad batch) is skipped, not applied."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if torch.isfinite(loss):
+        opt.step()
+
+
 def distill_light_encoder(cfg: AdainTrainConfig, run_dir: Path, contents: CropSampler, styles: CropSampler,
                           device: torch.device, on_step: Callable[[StepReport], None] | None = None) -> LightEncoder:
     """The light encoder of ``run_dir`` (``encoder.safetensors``), distilled from VGG-19 first if it is not there.
@@ -57,10 +65,7 @@ def distill_light_encoder(cfg: AdainTrainConfig, run_dir: Path, contents: CropSa
             with torch.no_grad():
                 target = teacher(x, TAPS)
             loss = distillation_loss(student(x, TAPS), target, parts["embeddings"])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if torch.isfinite(loss):
-                opt.step()
+            descend(opt, loss)
             step += 1
             elapsed += time.monotonic() - t0
             if on_step:
@@ -157,10 +162,7 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
                 output = net.decoder(target)
                 c_loss, s_loss = adain_losses(net, output, target, style_feats, judge)
                 loss = c_loss + cfg.style_weight * s_loss
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if torch.isfinite(loss):
-                opt.step()
+            descend(opt, loss)
             step += 1
             elapsed += time.monotonic() - t0
             if on_step:

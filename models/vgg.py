@@ -75,11 +75,17 @@ class VGG19Features(nn.Module):
 
     def forward_caffe(self, h: torch.Tensor, outputs: tuple[str, ...] | list[str]) -> dict[str, torch.Tensor]:
         """Activations at ``outputs`` for input already in Caffe form (BGR, 0–255, mean subtracted)."""
-        wanted = set(outputs)
-        last = max(self.names.index(o) for o in wanted)
-        result: dict[str, torch.Tensor] = {}
-        for name, layer in zip(self.names[: last + 1], self.layers[: last + 1]):
-            h = layer(h)
-            if name in wanted:
-                result[name] = h
-        return result
+        return tapped(self.names, self.layers, h, outputs)
+
+
+def tapped(names: list[str], layers: nn.ModuleList, h: torch.Tensor, outputs: tuple[str, ...] | list[str]
+           ) -> dict[str, torch.Tensor]:
+    """Run ``h`` through ``layers`` (named ``names``) as far as the last of ``outputs``; their activations."""
+    wanted = set(outputs)
+    last = max(names.index(o) for o in wanted)
+    result: dict[str, torch.Tensor] = {}
+    for name, layer in zip(names[: last + 1], layers[: last + 1]):
+        h = layer(h)
+        if name in wanted:
+            result[name] = h
+    return result

@@ -48,3 +48,14 @@ def photo_file(tmp_path: Path, photo: np.ndarray) -> Path:
     from models.images import write_rgb
 
     return write_rgb(tmp_path / "photo.png", photo)
+
+
+@pytest.fixture
+def adain_data(tmp_path: Path, photo: np.ndarray) -> list[str]:
+    """``train-adain``'s data arguments for two tiny folders: photos, and "paintings" (the photo mirrored)."""
+    from models.images import write_rgb
+
+    for i in range(2):
+        write_rgb(tmp_path / "c" / f"{i}.png", photo)
+        write_rgb(tmp_path / "s" / f"{i}.png", photo[:, ::-1])
+    return ["--content", str(tmp_path / "c"), "--styles", str(tmp_path / "s")]

@@ -67,16 +67,12 @@ def test_encoder_is_frozen_and_losses_train_only_the_decoder(net):
     net.eval()
 
 
-def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, photo):
-    from models.images import write_rgb
+def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, adain_data):
     from models.registry import StyleError, load_decoder, load_style
     from stylecam.cli import main
 
-    for i in range(2):
-        write_rgb(tmp_path / "c" / f"{i}.png", photo)
-        write_rgb(tmp_path / "s" / f"{i}.png", photo[:, ::-1])
     out = tmp_path / "dec.safetensors"
-    common = ["train-adain", "--content", str(tmp_path / "c"), "--styles", str(tmp_path / "s"), "--size", "32",
+    common = ["train-adain", *adain_data, "--size", "32",
               "--batch", "1", "--width", "0.125", "--out", str(out), "--run-dir", str(tmp_path / "run"), "--quiet"]
     assert main([*common, "--steps", "2"]) == 0
     assert main([*common, "--steps", "3", "--resume"]) == 0

@@ -69,16 +69,12 @@ def _identity_embeddings(emb):
     return ident
 
 
-def test_train_adain_light_distills_then_trains_and_the_file_works(tmp_path, photo):
-    from models.images import write_rgb
+def test_train_adain_light_distills_then_trains_and_the_file_works(tmp_path, adain_data):
     from models.registry import load_decoder
     from stylecam.cli import main
 
-    for i in range(2):
-        write_rgb(tmp_path / "c" / f"{i}.png", photo)
-        write_rgb(tmp_path / "s" / f"{i}.png", photo[:, ::-1])
     out = tmp_path / "light.decoder.safetensors"
-    common = ["train-adain", "--content", str(tmp_path / "c"), "--styles", str(tmp_path / "s"), "--size", "32",
+    common = ["train-adain", *adain_data, "--size", "32",
               "--batch", "2", "--width", "0.125", "--encoder", "light", "--encoder-width", "0.125",
               "--distill-steps", "3", "--out", str(out), "--run-dir", str(tmp_path / "run"), "--quiet"]
     assert main([*common, "--steps", "2"]) == 0

@@ -87,12 +87,16 @@ def last_frame(part: Path) -> tuple[int, np.ndarray, float]:
     import av
 
     count, last, latest = 0, None, 0.0
-    with av.open(str(part)) as container:
-        stream = container.streams.video[0]
-        for frame in container.decode(stream):
-            count, last = count + 1, frame
-            if frame.pts is not None:
-                latest = max(latest, float(frame.pts * stream.time_base))
+    try:
+        with av.open(str(part)) as container:
+            stream = container.streams.video[0]
+            for frame in container.decode(stream):
+                count, last = count + 1, frame
+                if frame.pts is not None:
+                    latest = max(latest, float(frame.pts * stream.time_base))
+    except (av.error.FFmpegError, IndexError, OSError) as exc:
+        raise UserError(f"--resume: the saved part {part} is damaged ({exc.__class__.__name__}); "
+                        "delete it to start again") from None
     if last is None:
         raise UserError(f"--resume: {part} holds no video; delete it to start again")
     return count, last.to_ndarray(format="rgb24"), latest

@@ -226,6 +226,12 @@ def test_signal_mid_render_leaves_the_previous_output_and_resume_finishes_it(sig
     # other options than the interrupted render's: refused, nothing touched
     assert main([*cmd, "--strength", "0.5", "--resume"]) == 2
     assert "other options" in capsys.readouterr().err
+    saved = tmp_path / ".out.mp4.resume" / "video.mp4"
+    good = saved.read_bytes()
+    saved.write_bytes(good[: len(good) // 3])  # a damaged saved part: one line, nothing touched
+    assert main([*cmd, "--resume"]) == 2
+    assert "damaged" in capsys.readouterr().err and out.read_bytes() == b"previous render"
+    saved.write_bytes(good)
     assert main([*cmd, "--resume"]) == 0
     a, b = probe(src), probe(out)
     assert b["times"] == a["times"] and b["audio"] == a["audio"]

@@ -4,7 +4,9 @@
 
 Seeds are the bad-media corpus of the tests (tests/hostile_media.py) plus a valid clip and a
 valid PNG and JPEG; each run mutates one seed (byte flips, a truncation, a spliced or
-duplicated block) and gives it to ``image``, ``render``, ``live --source`` or ``--style``.
+duplicated block) and gives it to ``image``, ``render``, ``live --source``, ``--style`` (a
+picture, alone or in a blend, through a tiny AdaIN decoder installed for the run) or
+``image --optimize --painting``.
 Every run must end within the timeout with exit code 0, or with exit code 2 and one line on
 stderr, and must leave no partial output. Failures are kept in WORK/failures for replay.
 """
@@ -12,6 +14,7 @@ stderr, and must leave no partial output. Failures are kept in WORK/failures for
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import subprocess
@@ -23,7 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from models.adain import Decoder  # noqa: E402
 from models.images import write_rgb  # noqa: E402
+from models.registry import save_decoder  # noqa: E402
 from tests.conftest import make_style  # noqa: E402
 from tests.hostile_media import build_corpus  # noqa: E402
 from tests.video.media import make_clip, moving_frame  # noqa: E402
@@ -75,12 +80,15 @@ def main() -> int:
     seeds.append(write_rgb(work / "seeds" / "photo.png", moving_frame(3, (96, 64))))
     seeds.append(write_rgb(work / "seeds" / "photo.jpg", moving_frame(5, (96, 64))))
     style = make_style(work / "tiny.safetensors")
+    home = work / "home"  # STYLECAM_HOME of the runs: a tiny AdaIN decoder, so that pictures as styles are read
+    save_decoder(Decoder(width=0.125), {"name": "tiny"}, home / "styles" / "tiny.decoder.safetensors")
+    env = {**os.environ, "STYLECAM_HOME": str(home), "STYLECAM_CACHE": str(work / "cache")}
     counts: Counter[str] = Counter()
     failures = work / "failures"
     pictures = [s for s in seeds if s.suffix in (".png", ".jpg")]
     for run in range(args.runs):
-        entry = rng.choice(["image", "render", "live", "style"])
-        seed = rng.choice(pictures if entry in ("image", "style") and rng.random() < 0.7 else seeds)
+        entry = rng.choice(["image", "render", "live", "style", "blend", "optimize"])
+        seed = rng.choice(pictures if entry != "render" and entry != "live" and rng.random() < 0.7 else seeds)
         case = work / "case" / f"input{seed.suffix}"
         case.parent.mkdir(parents=True, exist_ok=True)
         case.write_bytes(mutate(seed.read_bytes(), rng))
@@ -93,11 +101,14 @@ def main() -> int:
             "live": ["live", "--source", str(case), "--no-window", "--frames", "3", "--seconds", "20",
                      "--style", str(style), "--out", str(out_dir)],
             "style": ["image", str(seeds[-2]), str(out_dir / "o.png"), "--style", str(case)],
+            "blend": ["image", str(seeds[-2]), str(out_dir / "o.png"), "--style", f"{seeds[-1]}:0.5,{case}:0.5"],
+            "optimize": ["image", str(seeds[-2]), str(out_dir / "o.png"), "--style", str(style), "--optimize",
+                         "--steps", "2", "--painting", str(case)],
         }[entry]
         t0 = time.monotonic()
         try:
             proc = subprocess.run([sys.executable, "-m", "stylecam", *argv], capture_output=True, text=True,
-                                  timeout=args.timeout, cwd=ROOT)
+                                  timeout=args.timeout, cwd=ROOT, env=env)
             code, err = proc.returncode, proc.stderr
         except subprocess.TimeoutExpired:
             code, err = None, ""

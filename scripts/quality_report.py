@@ -61,16 +61,38 @@ def contact_sheet(rows: list[list[np.ndarray]], height: int = 256) -> np.ndarray
     return np.concatenate(lines, axis=0)
 
 
+def markdown_table(reports: list[dict]) -> str:
+    """One row per photo, a style ×/content × column pair per style, medians last (from --json files)."""
+    photos = [p["photo"] for p in reports[0]["photos"]]
+    head = "| photo | " + " | ".join(f"{r['style']} style | {r['style']} content" for r in reports) + " |"
+    lines = [head, "|" + "---|" * (1 + 2 * len(reports))]
+    for photo in photos:
+        cells = []
+        for r in reports:
+            row = next((p for p in r["photos"] if p["photo"] == photo), None)
+            cells += [f"{row['style_ratio']:.2f}", f"{row['content_ratio']:.2f}"] if row else ["–", "–"]
+        lines.append(f"| {photo} | " + " | ".join(cells) + " |")
+    medians = [f"**{r['median_style_ratio']:.2f}** | **{r['median_content_ratio']:.2f}**" for r in reports]
+    lines.append("| **median** | " + " | ".join(medians) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--photos", nargs="+", required=True)
-    ap.add_argument("--style", action="append", required=True, help="NAME_OR_PATH=PAINTING")
+    ap.add_argument("--table", nargs="+", metavar="JSON", help="only print a Markdown table of earlier --json files")
+    ap.add_argument("--photos", nargs="+")
+    ap.add_argument("--style", action="append", help="NAME_OR_PATH=PAINTING")
     ap.add_argument("--work", default="out/quality")
     ap.add_argument("--json", help="also write the table as JSON here")
     ap.add_argument("--model-size", type=int, help="run the network at this short side and upsample (default: 256)")
     ap.add_argument("--refs-only", action="store_true",
                     help="only make the Gatys references (NAME_OR_PATH is ignored): start them before training ends")
     args = ap.parse_args(argv)
+    if args.table:
+        print(markdown_table([r for path in args.table for r in json.loads(Path(path).read_text())]))
+        return 0
+    if not args.photos or not args.style:
+        ap.error("--photos and --style are required (or --table)")
     work = Path(args.work)
     vgg = VGG19Features()
     report = []

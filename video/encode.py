@@ -63,6 +63,12 @@ class H264Encoder:
             self.container.mux(packet)
         self.frames += 1
 
+    def continue_after(self, frames: int, seconds: float) -> None:
+        """Number and stamp the next frames as if ``frames`` frames, the last at ``seconds``, came before
+        (a resumed render whose first part is copied in separately)."""
+        self.frames = frames
+        self._last_pts = round(seconds / TIME_BASE)
+
     def flush(self) -> None:
         """Drain the encoder's delayed frames into the container (the end of the stream)."""
         for packet in self.stream.encode():

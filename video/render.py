@@ -21,7 +21,7 @@ import numpy as np
 from models.errors import UserError
 from video import resume as resume_state
 from video.decode import InputError, is_pattern, open_input
-from video.encode import TIME_BASE, H264Encoder
+from video.encode import H264Encoder
 
 MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
 
@@ -186,7 +186,7 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
                 if saved is not None:
                     skip, last_out, last_seconds = resume_state.last_frame(saved.video)
                     output.prefix = saved.video
-                    output.video.frames, output.video._last_pts = skip, round(last_seconds / TIME_BASE)
+                    output.video.continue_after(skip, last_seconds)
             elif image.shape != size:  # the stream changed size partway: keep the output's size
                 import cv2
 
@@ -223,14 +223,14 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what is done for --resume
         if output is None:
             raise
-        if isinstance(output, Mp4Output) and resume_key and frames > 0:
+        if isinstance(output, Mp4Output) and resume_key and frames > skip:  # new frames: save all done so far
             try:
                 resume_state.save(out_path, output.suspend(), frames, resume_key)
             except BaseException:
                 output.abort()
                 raise
         else:
-            output.abort()
+            output.abort()  # nothing new (a saved part, if any, stays as it was)
         raise
     except BaseException:
         if output is not None:

@@ -265,20 +265,26 @@ def test_resume_continues_with_the_same_frames_times_and_audio_as_one_run(tmp_pa
     assert len(saved) == 16
     with pytest.raises(UserError, match="other options"):
         render(str(src), str(out), StopAt(), render_smoother(), resume_key="another", resume=True)
+    with pytest.raises(KeyboardInterrupt):  # stopped again before a new frame: the saved part stays as it was
+        render(str(src), str(out), StopAt(stop=1), render_smoother(), resume_key="k", resume=True)
+    assert probe(tmp_path / ".out.mp4.resume" / "video.mp4")["images"][-1].tobytes() == saved[-1].tobytes()
+    with pytest.raises(KeyboardInterrupt):  # stopped after 4 new frames: 20 saved
+        render(str(src), str(out), StopAt(stop=5), render_smoother(), resume_key="k", resume=True)
+    assert len(probe(tmp_path / ".out.mp4.resume" / "video.mp4")["images"]) == 20
     rest, smoother = StopAt(), render_smoother()
     primed = []
     smoother.prime = lambda frame, output: primed.append((frame, output))
     result = render(str(src), str(out), rest, smoother, resume_key="k", resume=True)
-    assert rest.calls == 40 - 16 and result.frames == 40  # only the frames not yet stylized
+    assert rest.calls == 40 - 20 and result.frames == 40  # only the frames not yet stylized
     a, b, c = probe(src), probe(out), probe(whole)
     assert b["times"] == a["times"] == c["times"] and b["audio"] == a["audio"] and b["rotation"] == 90
-    assert all(np.array_equal(x, y) for x, y in zip(b["images"], saved))  # the saved part, copied as it is
+    assert all(np.array_equal(x, y) for x, y in zip(b["images"], saved))  # the first part, copied as it is
     diffs = [np.abs(x.astype(int) - y).mean() for x, y in zip(b["images"], c["images"])]
     assert max(diffs) < 4  # against one uninterrupted run: within coding noise (a frame off would be far more)
-    # the smoother went on from the last saved frame: input frame 15 and its output as saved
+    # the smoother went on from the last saved frame: input frame 19 and its output as saved
     assert len(primed) == 1
-    assert np.abs(primed[0][0].astype(int) - a["images"][15]).max() == 0
-    assert np.array_equal(primed[0][1], saved[15])
+    assert np.abs(primed[0][0].astype(int) - a["images"][19]).max() == 0
+    assert np.array_equal(primed[0][1], b["images"][19])
     assert not (tmp_path / ".out.mp4.resume").exists()
 
 

@@ -55,3 +55,26 @@ def test_gatys_start_must_match_the_photo_exception(vgg, pair):
     photo, painting = pair
     with pytest.raises(ValueError, match="size"):
         gatys(photo, painting, photo[:-2], 3, vgg=vgg)
+
+
+def test_lbfgs_steps_never_return_worse_than_the_start(vgg, pair):
+    """Two steps towards a painting of big random blocks overshoot (×10⁶) without a line search; the
+    best image evaluated is kept then."""
+    import torch
+
+    from models.images import to_tensor
+    from models.optimize import lbfgs_steps
+    from models.vgg import rgb01_to_caffe
+
+    photo, _ = pair
+    blocks = np.kron(np.random.default_rng(0).integers(0, 256, (6, 8, 3)), np.ones((8, 8, 1))).astype(np.uint8)
+    content, grams = targets(vgg, photo, blocks)
+    start = rgb01_to_caffe(to_tensor(photo))
+    seen = []
+    out = lbfgs_steps(vgg, start, content, grams, 2, seen.append)
+    with torch.no_grad():
+        from models.optimize import pastiche_objective
+        from models.vgg import CONTENT_LAYER, STYLE_LAYERS
+
+        final = pastiche_objective(vgg.forward_caffe(out, (CONTENT_LAYER, *STYLE_LAYERS)), content, grams).item()
+    assert len(seen) == 2 and final <= seen[0] * (1 + 1e-5)

@@ -62,18 +62,15 @@ def contact_sheet(rows: list[list[np.ndarray]], height: int = 256) -> np.ndarray
 
 
 def markdown_table(reports: list[dict]) -> str:
-    """One row per photo, a style ×/content × column pair per style, medians last (from --json files)."""
+    """One row per style: "style× / content×" for each photo, then the medians (from --json files)."""
     photos = [p["photo"] for p in reports[0]["photos"]]
-    head = "| photo | " + " | ".join(f"{r['style']} style | {r['style']} content" for r in reports) + " |"
-    lines = [head, "|" + "---|" * (1 + 2 * len(reports))]
-    for photo in photos:
-        cells = []
-        for r in reports:
-            row = next((p for p in r["photos"] if p["photo"] == photo), None)
-            cells += [f"{row['style_ratio']:.2f}", f"{row['content_ratio']:.2f}"] if row else ["–", "–"]
-        lines.append(f"| {photo} | " + " | ".join(cells) + " |")
-    medians = [f"**{r['median_style_ratio']:.2f}** | **{r['median_content_ratio']:.2f}**" for r in reports]
-    lines.append("| **median** | " + " | ".join(medians) + " |")
+    lines = ["| style | " + " | ".join(photos) + " | **median** |", "|" + "---|" * (len(photos) + 2)]
+    for r in reports:
+        by_photo = {p["photo"]: p for p in r["photos"]}
+        cells = [f"{by_photo[ph]['style_ratio']:.2f} / {by_photo[ph]['content_ratio']:.2f}" if ph in by_photo
+                 else "–" for ph in photos]
+        median = f"**{r['median_style_ratio']:.2f} / {r['median_content_ratio']:.2f}**"
+        lines.append(f"| {r['style']} | " + " | ".join(cells) + f" | {median} |")
     return "\n".join(lines)
 
 

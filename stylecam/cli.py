@@ -11,6 +11,7 @@ import sys
 
 from stylecam import __version__
 from stylecam.commands import (
+    bank,
     bench,
     demo,
     gallery,
@@ -23,7 +24,7 @@ from stylecam.commands import (
     train_adain,
 )
 
-COMMANDS = (live, render, demo, image, styles, gallery, train, train_adain, bench, temporal_error)
+COMMANDS = (live, render, demo, image, styles, gallery, train, bank, train_adain, bench, temporal_error)
 
 
 def build_parser() -> argparse.ArgumentParser:

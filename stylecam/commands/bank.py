@@ -1,0 +1,91 @@
+"""``stylecam bank``: one multi-style network distilled from single-style networks."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from models.errors import UserError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bank", help="distil single-style networks into one multi-style bank (instant switch/blend)")
+    p.add_argument("--from", dest="sources", required=True,
+                   help="comma-separated styles (names or .safetensors paths) of one architecture")
+    p.add_argument("--data", required=True, nargs="+", help="folders of photos to distil on")
+    p.add_argument("--name", default="pack")
+    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--size", type=int, default=128, help="crop size in px (default: 128)")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--out", help="bank file (default: the user style folder)/NAME.safetensors")
+    p.add_argument("--run-dir", help="checkpoint folder")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--threads", type=int)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--checkpoint-minutes", type=float, default=2.0)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import random
+
+    import torch
+
+    from models.bank_distill import distill_bank
+    from models.device import resolve_device
+    from models.registry import load_style, resolve, save_bank, user_style_dir
+    from models.training import CropSampler, list_images
+    from stylecam.progress import Progress
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+    if len(sources) < 2:
+        raise UserError("--from needs at least two styles")
+    if not 1 <= args.steps <= 1_000_000:
+        raise UserError("--steps must be between 1 and 1000000")
+    teachers, metas = [], []
+    for spec in sources:
+        net, meta = load_style(resolve(spec))
+        teachers.append(net)
+        metas.append(meta)
+    for folder in args.data:
+        if not Path(folder).exists():
+            raise UserError(f"training data not found: {folder}")
+    try:
+        sampler = CropSampler(list_images(args.data), args.size, 256, 2000, random.Random(0))
+    except (FileNotFoundError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.safetensors"
+    run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / args.name
+    bar = Progress(f"bank {args.name}", quiet=args.quiet)
+
+    def on_step(r) -> None:
+        rate = r.step / max(r.elapsed, 1e-9)
+        bar.update(r.step / r.total_steps, f"step {r.step} distance {r.content:.4g} {rate:.2f} steps/s",
+                   (r.total_steps - r.step) / max(rate, 1e-9))
+
+    try:
+        bank, steps, seconds = distill_bank(
+            teachers, sampler, args.steps, run_dir, batch=args.batch, lr=args.lr, resume=args.resume,
+            checkpoint_seconds=args.checkpoint_minutes * 60, device=resolve_device(args.device), on_step=on_step)
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)
+        return 130
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    bar.close()
+    keep = ("name", "artist", "title", "year", "style_sha256", "command")
+    styles = [{k: m[k] for k in keep if k in m} for m in metas]
+    meta = {"name": args.name, "tier": metas[0].get("tier", "fast"), "value_range": "RGB float [0, 1] in and out",
+            "command": "stylecam " + shlex.join(args.argv),
+            "train": {"method": "distilled from single-style networks", "sources": sources, "final_step": steps,
+                      "train_seconds": round(seconds, 1), "size": args.size, "batch": args.batch, "lr": args.lr}}
+    path = save_bank(bank, meta, styles, out)
+    print(f"wrote {path} (bank {args.name!r}: {', '.join(s.get('name', '?') for s in styles)})")
+    return 0

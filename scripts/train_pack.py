@@ -98,8 +98,11 @@ def command(data: Path, row: tuple, threads: int, resume: bool, video: bool = Fa
 
 # the multi-style network of the pack. First recipe: `stylecam train` with the eight paintings, starry's
 # shared layers and only the norm rows trained (300 steps a style, 47 minutes): starry x1.44 (its single
-# x1.40), every other style x6.3-11.4 (their singles x1.8-2.9). Now the bank is distilled from the finished
-# single-style networks (`stylecam bank`: no VGG-19 pass, all parameters, every style on every crop).
+# x1.40), every other style x6.3-11.4 (their singles x1.8-2.9). Second: distilled from the finished
+# single-style networks (`stylecam bank`: no VGG-19 pass, all parameters, every style on every crop),
+# 600 steps on 96 px crops (22 min, one core): worse, x5.3-18.6 with content x0.65-0.86 -- the mean
+# squared RGB difference teaches a blurred average of the strokes. Not shipped; next: a perceptual loss
+# on all parameters, or distillation in VGG feature space.
 BANK = ("starry", "wave", "scream", "hat", "udnie", "lilies", "composition", "minotaur")
 BANK_STEPS, BANK_CROP = 600, 96
 

@@ -185,6 +185,9 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
                 size = image.shape
                 if saved is not None:
                     skip, last_out, last_seconds = resume_state.last_frame(saved.video)
+                    if skip != saved.frames:  # fewer (or more) frames decode than were saved: damaged
+                        raise UserError(f"--resume: the saved part {saved.video} is damaged ({skip} of its "
+                                        f"{saved.frames} frames decode); delete it to start again")
                     output.prefix = saved.video
                     output.video.continue_after(skip, last_seconds)
             elif image.shape != size:  # the stream changed size partway: keep the output's size

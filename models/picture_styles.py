@@ -26,12 +26,13 @@ def picture_blend(spec: str | Path) -> list[tuple[Path, float]] | None:
 
     parts = []
     for part in str(spec).split(","):
-        name, sep, weight = part.strip().rpartition(":")
+        part = part.strip()
+        name, _, weight = part.rpartition(":")
         try:
-            value = float(weight) if sep else 1.0
-        except ValueError:  # a colon inside the path (C:\...): the whole part is the path
-            name, value = part.strip(), 1.0
-        name = name if sep and name else part.strip()
+            value = float(weight) if name else 1.0
+        except ValueError:  # no weight, or a colon inside the path (C:\...): the whole part is the path
+            name, value = part, 1.0
+        name = name or part
         if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
             return None
         if not math.isfinite(value) or value < 0:
@@ -69,10 +70,11 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
     net, _ = load_decoder(decoder_path)
     key = hashlib.sha256(f"{alpha}".encode())
     stats = []
+    colours = to_tensor(recolor_to) if recolor_to is not None else None
     for path, weight in pictures:
         picture = to_tensor(resize_short_side(read_rgb(path), PICTURE_SHORT_SIDE))
-        if recolor_to is not None:
-            picture = match_color(picture, to_tensor(recolor_to))
+        if colours is not None:
+            picture = match_color(picture, colours)
         stats.append(net.style_statistics(picture))
         key.update(hashlib.sha256(path.read_bytes()).digest() + f"|{weight}".encode())
     if recolor_to is not None:

@@ -34,7 +34,7 @@ from models.checkpoint import load_checkpoint, save_checkpoint
 from models.device import training_autocast
 from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
 from models.multistyle import StyleBank, norm_vector
-from models.registry import load_style, save_bank, save_style
+from models.registry import load_bank, load_style, read_metadata, resolve, save_bank, save_style
 from models.temporal_loss import random_smooth_flow, temporal_loss, warp_tensor
 from models.transformer import TIERS, NetConfig, TransformerNet
 from models.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
@@ -201,7 +201,17 @@ def train(
         raise ValueError(f"unknown finetune mode {cfg.finetune!r}")
     n_styles = len(cfg.styles)
     net = TransformerNet(cfg.net_config())
-    if cfg.init_from:
+    init_bank = None
+    if cfg.init_from and n_styles > 1 and read_metadata(resolve(cfg.init_from)).get("kind") == "bank":
+        init_bank, init_meta = load_bank(resolve(cfg.init_from))  # a bank warm-started from a bank: every row
+        if init_bank.n_styles != n_styles:
+            raise ValueError(f"--init-from {cfg.init_from}: a bank of {init_bank.n_styles} styles, "
+                             f"this run has {n_styles} paintings")
+        metadata = {**metadata, "init_from": {"spec": str(cfg.init_from), "command": init_meta.get("command"),
+                                              "train": init_meta.get("train")}}
+        if init_bank.net.config != net.config:
+            raise ValueError(f"--init-from {cfg.init_from}: its network config differs from this run's")
+    elif cfg.init_from:
         init_net, init_meta = load_style(cfg.init_from)
         metadata = {**metadata, "init_from": {"spec": str(cfg.init_from), "command": init_meta.get("command"),
                                               "train": init_meta.get("train"),
@@ -212,7 +222,9 @@ def train(
     elif cfg.finetune == "norm":
         raise ValueError("fine-tuning only the norm parameters needs --init-from")
     bank = StyleBank(net.config, n_styles) if n_styles > 1 else None
-    if bank is not None:
+    if init_bank is not None:
+        bank.load_state_dict(init_bank.state_dict())
+    elif bank is not None:
         bank.net.load_state_dict(net.state_dict())
         with torch.no_grad():
             bank.table.copy_(norm_vector(net).repeat(n_styles, 1))

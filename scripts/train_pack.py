@@ -3,6 +3,7 @@
     python scripts/train_pack.py [--data ../shared/data] [--only starry,wave] [--threads 1] [--dry-run]
     python scripts/train_pack.py --video --only starry      # the video-stable variants (render --stable-variant)
     python scripts/train_pack.py --bank                     # the multi-style network, distilled from the pack
+    python scripts/train_pack.py --perceptual-bank          # ... then trained on the perceptual losses
 
 Each style's recipe is one row of PACK below; the command this prints is the one recorded
 in the weights' metadata. ``starry_base`` is trained from scratch; every other style starts
@@ -114,6 +115,23 @@ def bank_command(data: Path, threads: int, resume: bool) -> list[str]:
             "--threads", str(threads), "--checkpoint-minutes", "2", *(["--resume"] if resume else [])]
 
 
+# Third recipe: Dumoulin's perceptual losses on all parameters (shared layers and every norm row),
+# warm-started from the distilled bank above, which already holds each style roughly.
+PERCEPTUAL_BANK_STEPS = 4000
+
+
+def perceptual_bank_command(data: Path, threads: int, resume: bool) -> list[str]:
+    rows = {row[0]: row for row in PACK}
+    paintings = [str(data / "styles" / "pd" / rows[name][1]) for name in BANK]
+    field = {k: "|".join(rows[name][i] for name in BANK) for k, i in (("--artist", 2), ("--title", 3), ("--year", 4))}
+    return ["stylecam", "train", "--style", *paintings, *photos(data), "--name", "pack", "--names", ",".join(BANK),
+            "--init-from", "out/runs/pack_distill.safetensors", "--steps", str(PERCEPTUAL_BANK_STEPS),
+            "--size", "128", "--batch", "4", "--style-weight", "15", "--content-weight", "2",
+            *[a for k, v in field.items() for a in (k, v)],
+            "--out", "out/runs/pack_perceptual.safetensors", "--run-dir", "out/runs/pack_perceptual",
+            "--threads", str(threads), "--checkpoint-minutes", "2", *(["--resume"] if resume else [])]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="../shared/data", type=Path)
@@ -122,7 +140,14 @@ def main() -> int:
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--video", action="store_true", help="train the video-stable variants instead")
     ap.add_argument("--bank", action="store_true", help="train the multi-style network of the pack instead")
+    ap.add_argument("--perceptual-bank", action="store_true",
+                    help="train the multi-style network with the perceptual losses, from the distilled bank")
     args = ap.parse_args()
+    if args.perceptual_bank:
+        resume = Path("out/runs/pack_perceptual/checkpoint.pt").is_file()
+        cmd = perceptual_bank_command(args.data, args.threads, resume)
+        print(shlex.join(cmd), flush=True)
+        return 0 if args.dry_run else subprocess.run(cmd).returncode
     if args.bank:
         cmd = bank_command(args.data, args.threads, Path("out/runs/pack_distill/checkpoint.pt").is_file())
         print(shlex.join(cmd), flush=True)

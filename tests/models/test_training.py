@@ -137,3 +137,27 @@ def test_list_images_leaves_out_excluded_names(tmp_path, photo):
         write_rgb(tmp_path / name, photo)
     assert [p.name for p in list_images([str(tmp_path)])] == ["a_starry.png", "b.png", "c_starry_crop.jpg"]
     assert [p.name for p in list_images([str(tmp_path)], ["*starry*"])] == ["b.png"]
+
+
+def test_a_bank_warm_started_from_a_bank_starts_from_its_rows(dataset, tmp_path):
+    from models.multistyle import StyleBank
+    from models.registry import load_bank, save_bank
+
+    data, painting = dataset
+    torch.manual_seed(3)
+    start = StyleBank(TINY, 2)
+    with torch.no_grad():
+        start.table.add_(torch.randn_like(start.table) * 0.3)
+    init = save_bank(start, {"name": "start", "command": "stylecam bank"}, [{"name": "a"}, {"name": "b"}],
+                     tmp_path / "start.safetensors")
+    cfg = config(dataset, steps=0, init_from=str(init))
+    cfg.styles = [str(painting), str(painting)]
+    bank, meta = load_bank(train(cfg, tmp_path / "run", tmp_path / "bank.safetensors", {"name": "bank"}))
+    torch.testing.assert_close(bank.table, start.table)  # every row, not the first row repeated
+    x = torch.rand(1, 3, 24, 24)
+    with torch.no_grad():
+        torch.testing.assert_close(bank(x, 1), start.eval()(x, 1))
+    assert meta["init_from"]["command"] == "stylecam bank"
+    cfg.styles = [str(painting)] * 3
+    with pytest.raises(ValueError, match="a bank of 2 styles"):
+        train(cfg, tmp_path / "run3", tmp_path / "bank3.safetensors", {"name": "bank"})

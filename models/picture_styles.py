@@ -51,12 +51,14 @@ def is_picture_style(spec: str | Path) -> bool:
         return True  # a picture spec, only a malformed one: picture_style_network says what is wrong
 
 
-def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.ndarray | None = None
+def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.ndarray | None = None,
+                          decoder: str | Path | None = None, prefer: str | None = None
                           ) -> tuple[torch.nn.Module, dict, bytes]:
     """The AdaIN network with the spec's style statistics baked in, its metadata, and a cache key.
 
     ``alpha`` (0..1): how far the content features move to the style's statistics.
     ``recolor_to`` (``H×W×3 uint8 RGB``): give each picture these colours first (``--preserve-color``).
+    ``decoder``/``prefer``: which decoder (:func:`models.registry.find_decoder`).
     """
     from models.adain import ImageStyleNet, blend_statistics
     from models.color import match_color
@@ -66,7 +68,7 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
     if not 0.0 <= alpha <= 1.0:
         raise UserError(f"--alpha must be between 0 and 1, got {alpha}")
     pictures = picture_blend(spec) or []
-    decoder_path = find_decoder()  # first: without a decoder no picture need be read at all
+    decoder_path = find_decoder(decoder, prefer)  # first: without a decoder no picture need be read at all
     net, _ = load_decoder(decoder_path)
     key = hashlib.sha256(f"{alpha}".encode())
     stats = []

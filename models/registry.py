@@ -356,14 +356,36 @@ def load_light_encoder(path: str | Path):
     return encoder.eval()
 
 
-def find_decoder() -> Path:
-    """The AdaIN decoder to use for image styles: a user-trained one first, then a shipped one."""
-    for directory in (user_style_dir(), SHIPPED_DIR):
-        found = sorted(directory.glob("*.decoder.safetensors")) if directory.is_dir() else []
-        if found:
-            return found[0]
-    raise StyleError("an image as --style needs an AdaIN decoder, and none is installed "
-                     "(train one with: stylecam train-adain --content PHOTOS --styles PAINTINGS)")
+DECODER_KINDS = ("vgg19", "light")
+
+
+def find_decoder(choice: str | Path | None = None, prefer: str | None = None) -> Path:
+    """The AdaIN decoder for picture styles: user-trained ones first, then shipped ones.
+
+    ``choice``: a decoder file, or an encoder kind (``vgg19``: the paper's network, best
+    quality; ``light``: the distilled one, fast enough for live); ``None`` takes ``prefer``'s
+    kind when one is installed, else the first decoder found.
+    """
+    if choice is not None and str(choice) not in DECODER_KINDS:
+        path = Path(choice)
+        if not path.is_file():
+            raise StyleError(f"--decoder {choice}: no such file (or give one of {', '.join(DECODER_KINDS)})")
+        return path
+    found = [f for d in (user_style_dir(), SHIPPED_DIR) if d.is_dir() for f in sorted(d.glob("*.decoder.safetensors"))]
+    if not found:
+        raise StyleError("an image as --style needs an AdaIN decoder, and none is installed "
+                         "(train one with: stylecam train-adain --content PHOTOS --styles PAINTINGS)")
+    kind = str(choice) if choice is not None else prefer
+    if kind is not None:
+        for f in found:
+            try:
+                if read_metadata_any(f).get("encoder", "vgg19") == kind:
+                    return f
+            except StyleError:
+                continue
+        if choice is not None:
+            raise StyleError(f"no {kind} AdaIN decoder is installed (installed: {', '.join(f.name for f in found)})")
+    return found[0]
 
 
 def load_decoder(path: str | Path):

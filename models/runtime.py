@@ -111,7 +111,8 @@ class Stylizer:
     size. The output always has the input's size. ``strength`` blends with the input;
     ``preserve_color`` keeps the input's chroma (luminance-only transfer). For a picture style
     (AdaIN, :mod:`models.picture_styles`): ``alpha`` is the content–style trade-off in feature space,
-    and ``recolor_style_to`` gives the pictures a photo's colours before their statistics are taken.
+    ``recolor_style_to`` gives the pictures a photo's colours before their statistics are taken, and
+    ``decoder``/``prefer_decoder`` pick the AdaIN decoder (:func:`models.registry.find_decoder`).
     """
 
     def __init__(
@@ -125,6 +126,8 @@ class Stylizer:
         backend: str = "auto",
         alpha: float = 1.0,
         recolor_style_to: np.ndarray | None = None,
+        decoder: str | None = None,
+        prefer_decoder: str | None = None,
     ) -> None:
         if model_size is not None and not 16 <= model_size <= 4096:
             raise UserError(f"model size must be between 16 and 4096 px, got {model_size}")
@@ -135,7 +138,7 @@ class Stylizer:
         self.bank = None
         extra_key = b""
         if is_picture_style(style):
-            net, self.meta, extra_key = picture_style_network(style, alpha, recolor_style_to)
+            net, self.meta, extra_key = picture_style_network(style, alpha, recolor_style_to, decoder, prefer_decoder)
             self.weights, blend = Path(self.meta["decoder"]), None
         else:
             self.weights, blend = resolve_spec(weights_for_device(style, self.device.type))

@@ -31,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "temporal smoothing, a display sink without a display) instead of the network alone")
     p.add_argument("--fps", type=float, default=30.0, help="--pipeline: the synthetic camera's frame rate")
     p.add_argument("--no-temporal", action="store_true", help="--pipeline: without temporal smoothing")
+    p.add_argument("--decoder", metavar="vgg19|light|all|FILE",
+                   help="a picture as --style: the AdaIN decoder; 'all' times every installed kind in the same "
+                        "run (default: vgg19 when installed)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
@@ -52,8 +55,10 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
     if args.backend == "both":
         raise UserError("--pipeline times one backend: give --backend auto, torchscript or onnx")
     model_size = parse_model_size(args.model_size or "auto")
+    if args.decoder == "all":
+        raise UserError("--pipeline times one decoder: give --decoder vgg19, light or a file")
     stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=model_size,
-                        backend=args.backend)
+                        backend=args.backend, decoder=args.decoder, prefer_decoder="light")
     frames = args.frames
     source = SyntheticSource(size, fps=args.fps, realtime=True)
     autosize = for_source(model_size, args.fps, size, stylizer.device.type)
@@ -92,6 +97,22 @@ def time_frames(fn, frame, frames: int, warmup: int) -> list[float]:
         fn(frame)
         times.append((time.perf_counter() - t0) * 1000.0)
     return times
+
+
+def installed_decoder_kinds() -> tuple[str, ...]:
+    """Each AdaIN decoder kind installed (``vgg19``, ``light``), for ``--decoder all``."""
+    from models.registry import DECODER_KINDS, StyleError, find_decoder
+
+    kinds = []
+    for kind in DECODER_KINDS:
+        try:
+            find_decoder(kind)
+            kinds.append(kind)
+        except StyleError:
+            pass
+    if not kinds:
+        find_decoder()  # the one-line "no decoder installed" message
+    return tuple(kinds)
 
 
 def summarize(label: str, times: list[float], params: int, gmac: float, extra: dict) -> dict:
@@ -146,19 +167,22 @@ def run(args: argparse.Namespace) -> int:
         else:
             style = args.style or default_style_name()
         backends = ("torchscript", "onnx") if args.backend == "both" else (args.backend,)
-        stylizers = [Stylizer(style, device=args.device, model_size=args.model_size, backend=b) for b in backends]
+        decoders = installed_decoder_kinds() if args.decoder == "all" else (args.decoder,)
+        stylizers = [Stylizer(style, device=args.device, model_size=args.model_size, backend=b, decoder=d,
+                              prefer_decoder="vgg19") for b in backends for d in decoders]
     stylizer = stylizers[0]
     net_h, net_w = h, w
     if args.model_size:
         scale = args.model_size / min(h, w)
         net_h, net_w = round(h * scale), round(w * scale)
-    probe = stylizer.module
     common = {"device": str(stylizer.device), "dtype": str(stylizer.dtype).replace("torch.", ""),
               "threads": torch.get_num_threads(), "size": f"{w}x{h}", "net_size": f"{net_w}x{net_h}"}
     results = [summarize(
-        f"{s.name} ({s.backend})", time_frames(s, frame, args.frames, args.warmup),
-        count_parameters(probe), conv_macs(probe, net_h, net_w) / 1e9,
-        {**common, "backend": s.backend, "config": s.config.to_dict(), "compile_or_load_s": round(s.load_seconds, 3),
+        f"{s.name} ({s.backend}{', ' + Path(s.meta['decoder']).name if 'decoder' in s.meta else ''})",
+        time_frames(s, frame, args.frames, args.warmup),
+        count_parameters(s.module), conv_macs(s.module, net_h, net_w) / 1e9,
+        {**common, "backend": s.backend, "config": s.config.to_dict() if s.config else None,
+         "decoder": s.meta.get("decoder"), "compile_or_load_s": round(s.load_seconds, 3),
          "from_cache": s.from_cache}) for s in stylizers]
     if args.baseline:
         johnson = TransformerNet(TIERS["quality"]).eval().to(stylizer.device)

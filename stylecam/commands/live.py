@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from models.errors import UserError
+from stylecam.commands.options import add_decoder_option
 
 DEMO_CLIP_SECONDS = 8.0
 
@@ -28,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strength", type=float, default=1.0)
     p.add_argument("--alpha", type=float, default=1.0,
                    help="picture styles: 0 = the frame's features, 1 = the style's statistics (default: 1)")
+    add_decoder_option(p, "light when installed")
     p.add_argument("--no-temporal", action="store_true", help="start with temporal smoothing off")
     p.add_argument("--device", default="auto")
     p.add_argument("--backend", default="auto", choices=("auto", "torchscript", "onnx"),
@@ -136,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         specs = [default] + [n for n in names if n != default]
     model_size = parse_model_size(args.model_size)
     stylizers = load_stylizers(specs, device=args.device, model_size=model_size, strength=args.strength,
-                               backend=args.backend, alpha=args.alpha)
+                               backend=args.backend, alpha=args.alpha,
+                               decoder=args.decoder, prefer_decoder="light")
     with open_live_source(args) as source:
         first = stylizers[0][1]
         device = getattr(getattr(first, "stylizer", first), "device", None)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from models.errors import UserError
+from stylecam.commands.options import add_decoder_option
 from video.temporal import RENDER_STRENGTH
 
 EXIT_PARTIAL = 3
@@ -23,6 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alpha", type=float, default=1.0,
                    help="picture styles: 0 = the frame's features, 1 = the style's statistics (default: 1)")
     p.add_argument("--preserve-color", action="store_true")
+    add_decoder_option(p, "vgg19 when installed")
     temporal = p.add_mutually_exclusive_group()
     temporal.add_argument("--temporal", dest="temporal", action="store_true", default=True,
                           help="optical-flow temporal consistency (the default)")
@@ -72,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     style = args.style or default_style_name()
     variant = video_variant(style) if args.temporal and args.stable_variant else None
     stylizer = Stylizer(variant or style, device=args.device, model_size=args.model_size,
-                        strength=args.strength, preserve_colors=args.preserve_color, alpha=args.alpha)
+                        strength=args.strength, preserve_colors=args.preserve_color, alpha=args.alpha,
+                        decoder=args.decoder, prefer_decoder="vgg19")
     smoother = render_smoother(args.flow, args.temporal_strength) if args.temporal else None
     bar = Progress(f"render {stylizer.name}", quiet=args.quiet)
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -125,8 +127,12 @@ def test_image_as_style_everywhere_a_style_is_accepted(decoder_installed, photo_
     assert main(["image", str(photo_file), str(half), "--style", str(painting), "--alpha", "2"]) == 2
 
 
-def test_image_style_without_a_decoder_is_one_line_before_the_picture_is_read(photo_file, tmp_path, capsys):
+def test_image_style_without_a_decoder_is_one_line_before_the_picture_is_read(photo_file, tmp_path, capsys,
+                                                                                monkeypatch):
+    from models import registry
     from stylecam.cli import main
+
+    monkeypatch.setattr(registry, "SHIPPED_DIR", tmp_path / "nothing shipped")
 
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8 not really a jpeg")
@@ -220,3 +226,58 @@ def test_picture_recoloured_to_the_photo_loses_its_colour_cast(decoder_installed
     assert gap < 0.5 * (plain.style_mean - photo_net.style_mean).abs().mean()
     with pytest.raises(UserError, match="alpha"):
         picture_style_network(str(style), alpha=1.5)
+
+
+def test_find_decoder_by_kind_preference_and_path(tmp_path, monkeypatch, capsys):
+    from models import registry
+    from models.light_encoder import LightEncoder
+    from models.registry import StyleError, find_decoder, save_decoder, user_style_dir
+    from stylecam.cli import main
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    monkeypatch.setattr(registry, "SHIPPED_DIR", shipped)
+    with pytest.raises(StyleError, match="needs an AdaIN decoder"):
+        find_decoder(prefer="light")
+    light_encoder = LightEncoder(0.125)
+    light = save_decoder(Decoder(0.125, light_encoder.out_channels), {"name": "l"}, shipped / "b.decoder.safetensors",
+                         encoder=light_encoder)
+    with pytest.raises(StyleError, match="no vgg19 AdaIN decoder is installed"):
+        find_decoder("vgg19")
+    assert find_decoder(prefer="vgg19") == light  # the preferred kind when there is one, else any
+    vgg = save_decoder(Decoder(0.125), {"name": "v"}, user_style_dir() / "z.decoder.safetensors")
+    assert find_decoder() == vgg  # the user's own first
+    assert find_decoder(prefer="light") == light and find_decoder("light") == light
+    assert find_decoder("vgg19", prefer="light") == vgg
+    assert find_decoder(str(light)) == light
+    with pytest.raises(StyleError, match="no such file"):
+        find_decoder(str(tmp_path / "missing.safetensors"))
+    photo = tmp_path / "p.png"
+    from models.images import write_rgb
+
+    write_rgb(photo, np.full((24, 32, 3), 90, np.uint8))
+    assert main(["image", str(photo), str(tmp_path / "o.png"), "--style", str(photo), "--decoder", "nope.bin"]) == 2
+    assert "--decoder nope.bin: no such file" in capsys.readouterr().err
+    assert main(["image", str(photo), str(tmp_path / "o.png"), "--style", str(photo), "--decoder", "light"]) == 0
+
+
+def test_bench_times_a_picture_style_on_every_installed_decoder(decoder_installed, tmp_path, monkeypatch, capsys):
+    import json
+
+    from models import registry
+    from models.images import write_rgb
+    from models.light_encoder import LightEncoder
+    from models.registry import save_decoder
+    from stylecam.cli import main
+
+    monkeypatch.setattr(registry, "SHIPPED_DIR", tmp_path / "shipped")
+    encoder = LightEncoder(0.125)
+    save_decoder(Decoder(0.125, encoder.out_channels), {"name": "l"}, tmp_path / "shipped" / "l.decoder.safetensors",
+                 encoder=encoder)
+    painting = write_rgb(tmp_path / "painting.png", np.random.default_rng(0).integers(0, 255, (40, 40, 3), np.uint8))
+    assert main(["bench", "--style", str(painting), "--size", "64x48", "--frames", "2", "--warmup", "1",
+                 "--decoder", "all", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [Path(r["decoder"]).name for r in results] == ["tiny.decoder.safetensors", "l.decoder.safetensors"]
+    vgg, light = results
+    assert light["gflops"] < vgg["gflops"] / 4 and all(r["median_ms"] > 0 for r in results)

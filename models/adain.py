@@ -33,6 +33,17 @@ def adain(content: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tens
     return (content - mean) / std * style_std + style_mean
 
 
+def masked_adain(content: torch.Tensor, mask: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tensor,
+                 eps: float = 1e-5) -> torch.Tensor:
+    """AdaIN for one region: the content's mean and standard deviation taken over the pixels the
+    mask weighs (``N×1×H×W`` in [0, 1]), so that each region is normalised by its own statistics
+    (Huang & Belongie 2017, spatial control)."""
+    weights = mask / mask.sum(dim=(2, 3), keepdim=True).clamp_min(1e-6)
+    mean = (content * weights).sum(dim=(2, 3), keepdim=True)
+    std = (((content - mean) ** 2 * weights).sum(dim=(2, 3), keepdim=True) + eps).sqrt()
+    return (content - mean) / std * style_std + style_mean
+
+
 def blend_statistics(stats: list[tuple[torch.Tensor, torch.Tensor]], weights: list[float]
                      ) -> tuple[torch.Tensor, torch.Tensor]:
     """Interpolate several styles: a weighted mean of their feature means and standard deviations."""
@@ -146,4 +157,36 @@ class ImageStyleNet(nn.Module):
         mean, std = mean_std(features)
         target = (features - mean) / std * self.style_std + self.style_mean
         out = self.decoder(self.alpha * target + (1.0 - self.alpha) * features)
+        return out[..., :h, :w]
+
+
+class RegionStyleNet(nn.Module):
+    """Two styles in one frame: ``inside`` statistics where the mask is white, ``outside`` elsewhere.
+
+    ``mask`` (``1×1×h×w`` in [0, 1], any size) is scaled to each frame's feature map, so one mask
+    serves every frame size. Compiles with TorchScript like :class:`ImageStyleNet`.
+    """
+
+    def __init__(self, net: AdaINNet, outside: tuple[torch.Tensor, torch.Tensor],
+                 inside: tuple[torch.Tensor, torch.Tensor], mask: torch.Tensor, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.body = ImageStyleNet(net, *outside, alpha)
+        self.register_buffer("inside_mean", inside[0].detach().clone())
+        self.register_buffer("inside_std", inside[1].detach().clone())
+        self.register_buffer("mask", mask.detach().clone().float())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2], x.shape[-1]
+        ph, pw = (8 - h % 8) % 8, (8 - w % 8) % 8
+        if ph or pw:
+            x = F.pad(x, (0, pw, 0, ph), mode="reflect")
+        body = self.body
+        features = body.encoder(x.flip(1) * 255.0 - body.caffe_mean)
+        m = F.interpolate(self.mask, size=(h, w), mode="bilinear", align_corners=False)
+        if ph or pw:
+            m = F.pad(m, (0, pw, 0, ph), mode="replicate")
+        m = F.interpolate(m, size=features.shape[-2:], mode="area").expand(features.shape[0], -1, -1, -1)
+        target = (m * masked_adain(features, m, self.inside_mean, self.inside_std)
+                  + (1.0 - m) * masked_adain(features, 1.0 - m, body.style_mean, body.style_std))
+        out = body.decoder(body.alpha * target + (1.0 - body.alpha) * features)
         return out[..., :h, :w]

@@ -52,25 +52,51 @@ def is_picture_style(spec: str | Path) -> bool:
 
 
 def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.ndarray | None = None,
-                          decoder: str | Path | None = None, prefer: str | None = None
+                          decoder: str | Path | None = None, prefer: str | None = None,
+                          region: tuple[str | Path, str | Path] | None = None
                           ) -> tuple[torch.nn.Module, dict, bytes]:
     """The AdaIN network with the spec's style statistics baked in, its metadata, and a cache key.
 
     ``alpha`` (0..1): how far the content features move to the style's statistics.
     ``recolor_to`` (``H×W×3 uint8 RGB``): give each picture these colours first (``--preserve-color``).
     ``decoder``/``prefer``: which decoder (:func:`models.registry.find_decoder`).
+    ``region``: ``(picture spec, mask image)``: that style where the mask is white, ``spec`` elsewhere.
     """
-    from models.adain import ImageStyleNet, blend_statistics
-    from models.color import match_color
-    from models.images import read_rgb, resize_short_side, to_tensor
+    from models.adain import ImageStyleNet, RegionStyleNet
+    from models.images import read_rgb
     from models.registry import find_decoder, load_decoder
 
     if not 0.0 <= alpha <= 1.0:
         raise UserError(f"--alpha must be between 0 and 1, got {alpha}")
     pictures = picture_blend(spec) or []
+    inside = picture_blend(region[0]) if region is not None else None
+    if region is not None and inside is None:
+        raise UserError(f"--mask-style must be a picture (or a blend of pictures), got {region[0]!r}")
     decoder_path = find_decoder(decoder, prefer)  # first: without a decoder no picture need be read at all
     net, _ = load_decoder(decoder_path)
     key = hashlib.sha256(f"{alpha}".encode())
+    mean, std = _statistics(net, pictures, recolor_to, key)
+    name = "+".join(p.stem for p, _ in pictures)
+    meta = {"name": name, "kind": "image", "style_file": ",".join(str(p) for p, _ in pictures),
+            "weights": [w for _, w in pictures], "alpha": alpha, "decoder": str(decoder_path)}
+    if region is None:
+        return ImageStyleNet(net, mean, std, alpha).eval(), meta, key.digest()
+    mask_path = Path(region[1])
+    grey = read_rgb(mask_path).astype(np.float32).mean(axis=2) / 255.0
+    key.update(b"region" + hashlib.sha256(grey.tobytes()).digest())
+    inner = _statistics(net, inside, recolor_to, key)
+    meta = {**meta, "name": f"{name}-{'+'.join(p.stem for p, _ in inside)}", "mask": str(mask_path)}
+    mask = torch.from_numpy(grey)[None, None]
+    return RegionStyleNet(net, (mean, std), inner, mask, alpha).eval(), meta, key.digest()
+
+
+def _statistics(net, pictures: list[tuple[Path, float]], recolor_to: np.ndarray | None, key
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (weighted) relu4_1 statistics of some pictures; their bytes go into ``key``."""
+    from models.adain import blend_statistics
+    from models.color import match_color
+    from models.images import read_rgb, resize_short_side, to_tensor
+
     stats = []
     colours = to_tensor(recolor_to) if recolor_to is not None else None
     for path, weight in pictures:
@@ -81,8 +107,4 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
         key.update(hashlib.sha256(path.read_bytes()).digest() + f"|{weight}".encode())
     if recolor_to is not None:
         key.update(hashlib.sha256(np.ascontiguousarray(recolor_to).tobytes()).digest())
-    mean, std = blend_statistics(stats, [w for _, w in pictures])
-    name = "+".join(p.stem for p, _ in pictures)
-    meta = {"name": name, "kind": "image", "style_file": ",".join(str(p) for p, _ in pictures),
-            "weights": [w for _, w in pictures], "alpha": alpha, "decoder": str(decoder_path)}
-    return ImageStyleNet(net, mean, std, alpha).eval(), meta, key.digest()
+    return blend_statistics(stats, [w for _, w in pictures])

@@ -112,7 +112,8 @@ class Stylizer:
     ``preserve_color`` keeps the input's chroma (luminance-only transfer). For a picture style
     (AdaIN, :mod:`models.picture_styles`): ``alpha`` is the content–style trade-off in feature space,
     ``recolor_style_to`` gives the pictures a photo's colours before their statistics are taken, and
-    ``decoder``/``prefer_decoder`` pick the AdaIN decoder (:func:`models.registry.find_decoder`).
+    ``decoder``/``prefer_decoder`` pick the AdaIN decoder (:func:`models.registry.find_decoder`);
+    ``region`` = ``(picture, mask image)`` puts a second picture style where the mask is white.
     """
 
     def __init__(
@@ -128,6 +129,7 @@ class Stylizer:
         recolor_style_to: np.ndarray | None = None,
         decoder: str | None = None,
         prefer_decoder: str | None = None,
+        region: tuple[str, str] | None = None,
     ) -> None:
         if model_size is not None and not 16 <= model_size <= 4096:
             raise UserError(f"model size must be between 16 and 4096 px, got {model_size}")
@@ -137,8 +139,11 @@ class Stylizer:
         self.dtype = inference_dtype(self.device)
         self.bank = None
         extra_key = b""
+        if region is not None and not is_picture_style(style):
+            raise UserError("--mask-style needs a picture as --style (two pictures in one frame)")
         if is_picture_style(style):
-            net, self.meta, extra_key = picture_style_network(style, alpha, recolor_style_to, decoder, prefer_decoder)
+            net, self.meta, extra_key = picture_style_network(style, alpha, recolor_style_to, decoder, prefer_decoder,
+                                                              region)
             self.weights, blend = Path(self.meta["decoder"]), None
         else:
             self.weights, blend = resolve_spec(weights_for_device(style, self.device.type))

@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default="out/quality")
     ap.add_argument("--json", help="also write the table as JSON here")
     ap.add_argument("--model-size", type=int, help="run the network at this short side and upsample (default: 256)")
+    ap.add_argument("--decoder", help="picture styles (PAINTING=PAINTING): the AdaIN decoder, vgg19, light or a file")
     ap.add_argument("--refs-only", action="store_true",
                     help="only make the Gatys references (NAME_OR_PATH is ignored): start them before training ends")
     args = ap.parse_args(argv)
@@ -100,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             for photo_path in args.photos:
                 print(photo_and_reference(photo_path, painting_path, painting, work)[2], flush=True)
             continue
-        stylizer = Stylizer(style, device="cpu", model_size=args.model_size)
+        stylizer = Stylizer(style, device="cpu", model_size=args.model_size, decoder=args.decoder,
+                            prefer_decoder="vgg19")
         rows, per_photo = [], []
         for photo_path in args.photos:
             photo, stem, ref_path = photo_and_reference(photo_path, painting_path, painting, work)

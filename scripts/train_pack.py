@@ -117,7 +117,7 @@ def bank_command(data: Path, threads: int, resume: bool) -> list[str]:
 
 # Third recipe: Dumoulin's perceptual losses on all parameters (shared layers and every norm row),
 # warm-started from the distilled bank above, which already holds each style roughly.
-PERCEPTUAL_BANK_STEPS = 4000
+PERCEPTUAL_BANK_STEPS = 3000
 
 
 def perceptual_bank_command(data: Path, threads: int, resume: bool) -> list[str]:

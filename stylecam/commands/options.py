@@ -10,3 +10,19 @@ def add_decoder_option(p: argparse.ArgumentParser, default: str) -> None:
     p.add_argument("--decoder", metavar="vgg19|light|FILE",
                    help="picture styles: the AdaIN decoder, vgg19 (the paper's encoder, best quality), light "
                         f"(a distilled encoder, fast enough for live) or a decoder file (default: {default})")
+
+
+def add_region_options(p: argparse.ArgumentParser) -> None:
+    """``--mask-style PICTURE --mask IMAGE``: a second picture style inside a mask (AdaIN spatial control)."""
+    p.add_argument("--mask-style", metavar="PICTURE",
+                   help="a second picture style, where --mask is white (--style, a picture, elsewhere)")
+    p.add_argument("--mask", metavar="IMAGE", help="black and white image (any size, scaled to the frame)")
+
+
+def region_of(args: argparse.Namespace) -> tuple[str, str] | None:
+    """``(picture, mask)`` from ``--mask-style``/``--mask``, or ``None``; one without the other is an error."""
+    from models.errors import UserError
+
+    if (args.mask_style is None) != (args.mask is None):
+        raise UserError("--mask-style and --mask go together")
+    return None if args.mask is None else (args.mask_style, args.mask)

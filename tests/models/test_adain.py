@@ -281,3 +281,64 @@ def test_bench_times_a_picture_style_on_every_installed_decoder(decoder_installe
     assert [Path(r["decoder"]).name for r in results] == ["tiny.decoder.safetensors", "l.decoder.safetensors"]
     vgg, light = results
     assert light["gflops"] < vgg["gflops"] / 4 and all(r["median_ms"] > 0 for r in results)
+
+
+def test_masked_adain_over_the_whole_frame_is_adain_and_a_region_gets_its_own_statistics():
+    from models.adain import masked_adain
+
+    torch.manual_seed(0)
+    f = torch.rand(2, 5, 6, 8) * 3
+    m_s, s_s = torch.rand(2, 5, 1, 1), torch.rand(2, 5, 1, 1) + 0.5
+    torch.testing.assert_close(masked_adain(f, torch.ones(2, 1, 6, 8), m_s, s_s), adain(f, m_s, s_s))
+    mask = torch.zeros(2, 1, 6, 8)
+    mask[..., :4] = 1.0
+    inside = masked_adain(f, mask, m_s, s_s)[..., :4]  # the left half alone has the style's statistics
+    mean, std = mean_std(inside)
+    torch.testing.assert_close(mean, m_s, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(std, s_s, atol=1e-3, rtol=1e-3)
+
+
+def test_two_pictures_in_one_frame_follow_the_mask(decoder_installed, photo_file, photo, tmp_path, capsys):
+    from models.adain import ImageStyleNet, RegionStyleNet
+    from models.images import read_rgb, write_rgb
+    from models.registry import load_decoder
+    from models.runtime import compile_module
+    from stylecam.cli import main
+
+    net, _ = load_decoder(decoder_installed)
+    torch.manual_seed(1)
+    a = net.style_statistics(torch.rand(1, 3, 48, 48) * 0.3)
+    b = net.style_statistics(torch.rand(1, 3, 48, 48) * 0.3 + 0.7)
+    x = torch.rand(1, 3, 44, 60)
+    with torch.no_grad():
+        only_a, only_b = ImageStyleNet(net, *a).eval()(x), ImageStyleNet(net, *b).eval()(x)
+        white = RegionStyleNet(net, a, b, torch.ones(1, 1, 5, 7)).eval()
+        torch.testing.assert_close(white(x), only_b)  # white: the second style everywhere
+        torch.testing.assert_close(RegionStyleNet(net, a, b, torch.zeros(1, 1, 9, 3)).eval()(x), only_a)
+        half = torch.zeros(1, 1, 10, 10)
+        half[..., 5:] = 1.0
+        split = RegionStyleNet(net, a, b, half).eval()
+        out = split(x)
+        torch.testing.assert_close(compile_module(split, torch.device("cpu"), torch.float32)(x), out)
+    left, right = out[..., :22], out[..., 38:]  # away from the seam
+    assert (left - only_a[..., :22]).abs().mean() < (left - only_b[..., :22]).abs().mean()
+    assert (right - only_b[..., 38:]).abs().mean() < (right - only_a[..., 38:]).abs().mean()
+
+    dark, light = (write_rgb(tmp_path / f"{n}.png", np.full((32, 32, 3), v, np.uint8))
+                   for n, v in (("d", 20), ("l", 235)))
+    mask = np.zeros((10, 20, 3), np.uint8)
+    mask[:, 10:] = 255
+    mask_file = write_rgb(tmp_path / "mask.png", mask)
+    out_file = tmp_path / "two.png"
+    assert main(["image", str(photo_file), str(out_file), "--style", str(dark), "--mask-style", str(light),
+                 "--mask", str(mask_file)]) == 0
+    two = read_rgb(out_file).astype(float)
+    w = two.shape[1]
+    assert two[:, : w // 3].mean() < two[:, -w // 3:].mean()  # the light picture on the mask's white half
+    for bad in (["--mask", str(mask_file)], ["--mask-style", str(light), "--mask", str(mask_file), "--style", "x"]):
+        argv = ["image", str(photo_file), str(tmp_path / "o.png"), *bad]
+        if "--style" not in bad:
+            argv += ["--style", str(dark)]
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and ("go together" in err[0] or "needs a picture" in err[0]), err

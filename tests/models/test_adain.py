@@ -342,3 +342,19 @@ def test_two_pictures_in_one_frame_follow_the_mask(decoder_installed, photo_file
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and ("go together" in err[0] or "needs a picture" in err[0]), err
+
+
+def test_a_decoder_file_stores_half_precision_and_loads_within_a_level(tmp_path):
+    from safetensors.torch import load_file
+
+    from models.registry import load_decoder, save_decoder
+
+    torch.manual_seed(0)
+    decoder = Decoder(0.125).eval()
+    path = save_decoder(decoder, {"name": "h"}, tmp_path / "h.decoder.safetensors")
+    assert {t.dtype for t in load_file(str(path)).values()} == {torch.float16}
+    net, _ = load_decoder(path)
+    assert all(p.dtype == torch.float32 for p in net.decoder.parameters())
+    x = torch.randn(1, 512, 6, 7) * 20
+    with torch.no_grad():
+        assert (net.decoder(x) - decoder(x)).abs().max() < 1 / 255

@@ -22,13 +22,24 @@ import torch
 from torch import nn
 
 from models.adain import BOTTLENECK, ENCODER_LAYERS, AdaINNet, Decoder, adain, adain_losses, mean_std
-from models.checkpoint import load_checkpoint, save_checkpoint
+from models.checkpoint import checkpoint_config, load_checkpoint, save_checkpoint
 from models.device import training_autocast
 from models.images import to_tensor, to_uint8, write_rgb
 from models.light_encoder import TAPS, Embeddings, LightEncoder, distillation_loss
 from models.registry import load_light_encoder, save_decoder, save_light_encoder
 from models.training import CropSampler, StepReport, list_images
 from models.vgg import VGG19Features
+
+
+def identity_loss(rebuilt: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference of the decoded photo features and the photo, in 0-255 pixel units."""
+    return torch.nn.functional.mse_loss(rebuilt.float() * 255.0, photo.float() * 255.0)
+
+
+def _settings(config: dict) -> dict:
+    """A run's settings without its data folders and bookkeeping (what a phase of training is)."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()
+            if k not in ("content", "styles", "phases", "minutes", "steps", "checkpoint_seconds")}
 
 
 def descend(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
@@ -101,6 +112,7 @@ class AdainTrainConfig:
     encoder: str = "vgg19"  # or "light"
     encoder_width: float = 0.25
     distill_steps: int = 2000
+    identity_weight: float = 0.0  # > 0: the decoder must also rebuild the photo from its own features
 
 
 def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: dict, resume: bool = False,
@@ -130,9 +142,17 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     else:
         net = AdaINNet(Decoder(cfg.width)).to(device)
     opt = torch.optim.Adam(net.decoder.parameters(), lr=cfg.lr)
-    step, elapsed = 0, 0.0
+    step, elapsed, phases = 0, 0.0, []
     if resume and ckpt.is_file():
         step, elapsed = load_checkpoint(ckpt, net.decoder, opt, rng, device)
+        prior = checkpoint_config(ckpt)
+        phases = prior.get("phases") or [{"from_step": 0, "config": _settings(prior)}]
+    if not phases or phases[-1]["config"] != _settings(asdict(cfg)):  # a resume with other settings: a new phase
+        phases.append({"from_step": step, "command": metadata.get("command"), "config": _settings(asdict(cfg))})
+
+    def state() -> dict:
+        return {**asdict(cfg), "phases": phases}
+
     budget = None if cfg.minutes is None else cfg.minutes * 60.0
 
     def done() -> bool:
@@ -162,21 +182,24 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
                 output = net.decoder(target)
                 c_loss, s_loss = adain_losses(net, output, target, style_feats, judge)
                 loss = c_loss + cfg.style_weight * s_loss
+                if cfg.identity_weight > 0:  # the photo's own statistics make AdaIN the identity (Park & Lee 2019)
+                    i_loss = identity_loss(net.decoder(features), c_batch)
+                    loss = loss + cfg.identity_weight * i_loss
             descend(opt, loss)
             step += 1
             elapsed += time.monotonic() - t0
             if on_step:
                 on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), 0.0, cfg.lr))
             if time.monotonic() - last >= cfg.checkpoint_seconds:
-                save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, asdict(cfg))
+                save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state())
                 write_preview()
                 last = time.monotonic()
     except KeyboardInterrupt:
-        save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, asdict(cfg))
+        save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state())
         raise
-    save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, asdict(cfg))
+    save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state())
     write_preview()
-    meta = {**metadata, "train": {**{k: v for k, v in asdict(cfg).items() if k not in ("content", "styles")},
-                                  "final_step": step, "train_seconds": round(elapsed, 1)}}
+    meta = {**metadata, "train": {**_settings(asdict(cfg)), "final_step": step, "train_seconds": round(elapsed, 1),
+                                  "phases": phases}}
     return save_decoder(net.decoder.cpu().eval(), meta, out_path,
                         encoder=net.encoder.cpu().eval() if cfg.encoder == "light" else None)

@@ -47,3 +47,8 @@ def load_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimiz
     torch.set_rng_state(state["torch_rng"].cpu())
     rng.setstate(_decode_rng(state["py_rng"].tolist()))
     return int(state["step"]), float(state["elapsed"])
+
+
+def checkpoint_config(path: Path) -> dict:
+    """The config dict a checkpoint was written with (its run's settings)."""
+    return dict(torch.load(path, weights_only=True, map_location="cpu").get("config") or {})

@@ -80,6 +80,11 @@ def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, adain_data):
     assert main([*common, "--steps", "3", "--resume"]) == 0
     decoder, meta = load_decoder(out)
     assert meta["train"]["final_step"] == 3 and meta["command"].startswith("stylecam train-adain")
+    assert len(meta["train"]["phases"]) == 1  # a longer budget is the same phase
+    assert main([*common, "--steps", "4", "--resume", "--identity-weight", "5"]) == 0
+    phases = load_decoder(out)[1]["train"]["phases"]  # other settings: a second phase, both recorded
+    assert [p["from_step"] for p in phases] == [0, 3] and [p["config"]["identity_weight"] for p in phases] == [0, 5]
+    assert "--identity-weight 5" in phases[1]["command"]
     assert (tmp_path / "run" / "preview.png").is_file()
     with pytest.raises(StyleError):
         load_style(out)  # a decoder is not a style network
@@ -358,3 +363,23 @@ def test_a_decoder_file_stores_half_precision_and_loads_within_a_level(tmp_path)
     x = torch.randn(1, 512, 6, 7) * 20
     with torch.no_grad():
         assert (net.decoder(x) - decoder(x)).abs().max() < 1 / 255
+
+
+def test_identity_loss_teaches_the_decoder_to_rebuild_the_photo(net):
+    from models.adain import BOTTLENECK
+    from models.adain_training import identity_loss
+
+    torch.manual_seed(0)
+    photo = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        features = net.encoder(photo, (BOTTLENECK,))[BOTTLENECK]
+    net.decoder.train()
+    opt = torch.optim.Adam(net.decoder.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(30):
+        loss = identity_loss(net.decoder(features), photo)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert identity_loss(photo, photo).item() == 0.0 and losses[-1] < 0.5 * losses[0]

@@ -33,10 +33,12 @@ def test_registry_by_name_and_by_path():
 
 def test_shipped_styles_listed_and_loadable():
     shipped = [s for s in list_styles() if s.shipped]
-    assert len(shipped) >= 2
+    assert len([s for s in shipped if s.meta.get("kind") != "bank"]) >= 8  # issue 3: a pack of at least eight paintings
     for info in shipped:
         net, meta = load_style(info.name)
-        assert meta["style_sha256"] and meta["command"].startswith("stylecam train")
+        assert meta["command"].startswith("stylecam train")
+        for painting in meta.get("styles") or [meta]:  # a bank's metadata has one entry per painting
+            assert painting["style_sha256"] and painting["artist"] and painting["title"] and painting["year"]
         assert info.path.stat().st_size < 5 * 1024 * 1024
 
 

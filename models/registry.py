@@ -94,6 +94,14 @@ def list_styles() -> list[StyleInfo]:
     return list(found.values())
 
 
+def user_style_path(name: str) -> Path:
+    """Where a new user style called ``name`` is written; a name a shipped style has is refused
+    (the shipped one would hide it: see :func:`list_styles`)."""
+    if any(info.shipped and info.name == name for info in list_styles()):
+        raise StyleError(f"a shipped style is called {name!r}: choose another --name (or give --out)")
+    return user_style_dir() / f"{name}.safetensors"
+
+
 def bank_styles(info: StyleInfo) -> list[str]:
     """Names of the styles inside a multi-style bank (empty for a single-style file)."""
     if info.meta.get("kind") != "bank":

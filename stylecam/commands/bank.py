@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     from models.bank_distill import distill_bank
     from models.device import resolve_device
-    from models.registry import load_style, resolve, save_bank, user_style_dir
+    from models.registry import load_style, resolve, save_bank, user_style_dir, user_style_path
     from models.training import CropSampler, list_images
     from stylecam.progress import Progress
 
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         sampler = CropSampler(list_images(args.data), args.size, 256, 2000, random.Random(0))
     except (FileNotFoundError, ValueError) as exc:
         raise UserError(str(exc)) from None
-    out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.safetensors"
+    out = Path(args.out) if args.out else user_style_path(args.name)
     run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / args.name
     bar = Progress(f"bank {args.name}", quiet=args.quiet)
 

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
     from models.device import resolve_device
     from models.images import read_rgb
-    from models.registry import user_style_dir
+    from models.registry import user_style_dir, user_style_path
     from models.training import TrainConfig, train
     from stylecam.progress import Progress
     from stylecam.samples import sample_photo
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         temporal_weight=args.temporal_weight, style_short=args.style_scale,
         checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from,
     )
-    out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.safetensors"
+    out = Path(args.out) if args.out else user_style_path(args.name)
     run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / args.name
     single = style_meta[0] if len(style_meta) == 1 else {"name": args.name}
     meta = {

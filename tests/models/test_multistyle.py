@@ -59,7 +59,7 @@ def test_write_norm_params_into_scripted_module():
 
 
 def test_bank_file_round_trip_and_blend_specs(photo):
-    path = make_bank(user_style_dir() / "pack.safetensors")
+    path = make_bank(user_style_dir() / "mybank.safetensors")
     bank, meta = load_bank(path)
     assert [s["name"] for s in meta["styles"]] == ["red", "blue"]
     red, _ = load_style("red")  # a name found only inside a bank
@@ -74,8 +74,8 @@ def test_bank_file_round_trip_and_blend_specs(photo):
 
 
 def test_stylizer_switches_and_blends_without_recompiling(photo):
-    make_bank(user_style_dir() / "pack.safetensors")
-    stylizer = Stylizer("pack", device="cpu")
+    make_bank(user_style_dir() / "mybank.safetensors")
+    stylizer = Stylizer("mybank", device="cpu")
     module = stylizer.net
     assert stylizer.name == "red" and stylizer.bank_styles == ["red", "blue"]
     red = stylizer(photo)
@@ -118,8 +118,8 @@ def test_a_bank_beside_single_styles_adds_only_the_styles_they_lack(photo):
     from tests.conftest import make_style
 
     make_style(user_style_dir() / "red.safetensors", name="red")
-    make_bank(user_style_dir() / "pack.safetensors", names=("red", "blue", "green"))
-    entries = load_stylizers(["red", "pack"], device="cpu")
+    make_bank(user_style_dir() / "mybank.safetensors", names=("red", "blue", "green"))
+    entries = load_stylizers(["red", "mybank"], device="cpu")
     assert [name for name, _ in entries] == ["red", "blue", "green"]
     assert not isinstance(entries[0][1], BankEntry) and isinstance(entries[1][1], BankEntry)
     assert entries[2][1](photo).shape == photo.shape
@@ -130,10 +130,10 @@ def test_styles_thumbnails_cover_the_styles_a_bank_adds(tmp_path, capsys):
     from tests.conftest import make_style
 
     make_style(user_style_dir() / "red.safetensors", name="red")
-    make_bank(user_style_dir() / "pack.safetensors", names=("red", "blue"))
+    make_bank(user_style_dir() / "mybank.safetensors", names=("red", "blue"))
     assert main(["styles", "--thumbnails", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "multi-style bank: red, blue" in out
     made = {p.name for p in tmp_path.iterdir()}
-    assert {"red.png", "blue.png"} <= made and "pack.png" not in made  # one per style, not per file
+    assert {"red.png", "blue.png"} <= made and not {"mybank.png", "pack.png"} & made  # per style, not per file
     assert out.count("thumbnail ") == len(made) and f"{tmp_path / 'blue.png'}" in out

@@ -2,10 +2,12 @@ import json
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import save_file
 
+from models.images import write_rgb
 from models.registry import StyleError, list_styles, load_style, resolve, save_style, user_style_dir
 from models.transformer import NetConfig, TransformerNet
 from tests.conftest import TINY, make_style
@@ -144,3 +146,14 @@ def test_gpu_takes_a_styles_quality_tier_where_one_exists():
     assert weights_for_device("oil", "cpu") == "oil"  # the CPU keeps the fast tier
     assert weights_for_device("oil:0.5,ink:0.5", "cuda") == "oil:0.5,ink:0.5"
     assert resolve(weights_for_device("oil", "cuda")) == quality
+
+
+def test_a_new_style_named_like_a_shipped_one_is_refused(tmp_path, capsys):
+    from stylecam.cli import main
+
+    shipped = next(s.name for s in list_styles() if s.shipped)
+    painting = tmp_path / "p.png"
+    write_rgb(painting, np.full((32, 32, 3), 120, np.uint8))
+    assert main(["train", "--style", str(painting), "--data", str(tmp_path), "--name", shipped, "--steps", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"a shipped style is called {shipped!r}" in err[0]

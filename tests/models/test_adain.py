@@ -383,3 +383,22 @@ def test_identity_loss_teaches_the_decoder_to_rebuild_the_photo(net):
         opt.step()
         losses.append(loss.item())
     assert identity_loss(photo, photo).item() == 0.0 and losses[-1] < 0.5 * losses[0]
+
+
+def test_the_shipped_decoder_is_the_projects_own_and_stylizes(tmp_path):
+    from models.images import write_rgb
+    from models.registry import SHIPPED_DIR, load_decoder
+    from models.runtime import Stylizer
+
+    path = SHIPPED_DIR / "adain.decoder.safetensors"
+    _, meta = load_decoder(path)
+    assert meta["command"].startswith("stylecam train-adain") and meta["encoder"] == "vgg19"
+    assert meta["train"]["phases"][0]["from_step"] == 0 and path.stat().st_size < 8 * 1024 * 1024
+    yy, xx = np.mgrid[0:64, 0:64]
+    photo = np.stack([xx * 4, yy * 4, 128 + 0 * xx], axis=-1).astype(np.uint8)
+    red = np.zeros((64, 64, 3), np.uint8)
+    red[..., 0] = 200 + (np.sin(xx / 2.0) * 40).astype(np.uint8)
+    painting = write_rgb(tmp_path / "red.png", red)
+    out = Stylizer(str(painting), device="cpu", decoder=str(path))(photo).astype(float)
+    assert out.shape == photo.shape
+    assert out[..., 0].mean() - out[..., 2].mean() > photo[..., 0].mean() - photo[..., 2].mean() + 20  # redder

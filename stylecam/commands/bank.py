@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from models.errors import UserError
+from stylecam.commands.options import add_run_options
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,10 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="bank file (default: the user style folder)/NAME.safetensors")
     p.add_argument("--run-dir", help="checkpoint folder")
     p.add_argument("--resume", action="store_true")
-    p.add_argument("--threads", type=int)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--checkpoint-minutes", type=float, default=2.0)
-    p.add_argument("--quiet", action="store_true")
+    add_run_options(p)
     p.set_defaults(func=run)
 
 

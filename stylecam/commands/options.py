@@ -26,3 +26,11 @@ def region_of(args: argparse.Namespace) -> tuple[str, str] | None:
     if (args.mask_style is None) != (args.mask is None):
         raise UserError("--mask-style and --mask go together")
     return None if args.mask is None else (args.mask_style, args.mask)
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """The options every training command shares: device, threads, checkpoint interval, quiet."""
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
+    p.add_argument("--checkpoint-minutes", type=float, default=2.0)
+    p.add_argument("--quiet", action="store_true")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from models.errors import UserError
+from stylecam.commands.options import add_run_options
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,10 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--artist", default="", help="the painter ('|'-separated, one per painting, for a bank)")
     p.add_argument("--title", default="", help="the painting's title ('|'-separated for a bank)")
     p.add_argument("--year", default="", help="the painting's year ('|'-separated for a bank)")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
-    p.add_argument("--checkpoint-minutes", type=float, default=2.0)
-    p.add_argument("--quiet", action="store_true")
+    add_run_options(p)
     p.set_defaults(func=run)
 
 

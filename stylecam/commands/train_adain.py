@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from models.errors import UserError
+from stylecam.commands.options import add_run_options
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -35,10 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true")
     p.add_argument("--out", help="decoder file (default: the user style folder)/NAME.decoder.safetensors")
     p.add_argument("--run-dir", help="checkpoint and preview folder")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int)
-    p.add_argument("--checkpoint-minutes", type=float, default=2.0)
-    p.add_argument("--quiet", action="store_true")
+    add_run_options(p)
     p.set_defaults(func=run)
 
 

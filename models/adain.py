@@ -148,16 +148,23 @@ class ImageStyleNet(nn.Module):
         self.register_buffer("caffe_mean", torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1))
         self.alpha = float(alpha)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """relu4_1 of ``x`` padded (reflect) to a multiple of 8, for the three 2× poolings."""
         h, w = x.shape[-2], x.shape[-1]
-        ph, pw = (8 - h % 8) % 8, (8 - w % 8) % 8  # three 2× poolings: pad to a multiple of 8
+        ph, pw = (8 - h % 8) % 8, (8 - w % 8) % 8
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph), mode="reflect")
-        features = self.encoder(x.flip(1) * 255.0 - self.caffe_mean)  # what rgb01_to_caffe does, scriptable
+        return self.encoder(x.flip(1) * 255.0 - self.caffe_mean)  # what rgb01_to_caffe does, scriptable
+
+    def decode(self, target: torch.Tensor, features: torch.Tensor, h: int, w: int) -> torch.Tensor:
+        """The image of ``target`` moved ``alpha`` of the way from ``features``, cropped to ``h×w``."""
+        return self.decoder(self.alpha * target + (1.0 - self.alpha) * features)[..., :h, :w]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = self.features(x)
         mean, std = mean_std(features)
         target = (features - mean) / std * self.style_std + self.style_mean
-        out = self.decoder(self.alpha * target + (1.0 - self.alpha) * features)
-        return out[..., :h, :w]
+        return self.decode(target, features, x.shape[-2], x.shape[-1])
 
 
 class RegionStyleNet(nn.Module):
@@ -178,15 +185,11 @@ class RegionStyleNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2], x.shape[-1]
         ph, pw = (8 - h % 8) % 8, (8 - w % 8) % 8
-        if ph or pw:
-            x = F.pad(x, (0, pw, 0, ph), mode="reflect")
-        body = self.body
-        features = body.encoder(x.flip(1) * 255.0 - body.caffe_mean)
+        features = self.body.features(x)
         m = F.interpolate(self.mask, size=(h, w), mode="bilinear", align_corners=False)
         if ph or pw:
             m = F.pad(m, (0, pw, 0, ph), mode="replicate")
         m = F.interpolate(m, size=features.shape[-2:], mode="area").expand(features.shape[0], -1, -1, -1)
         target = (m * masked_adain(features, m, self.inside_mean, self.inside_std)
-                  + (1.0 - m) * masked_adain(features, 1.0 - m, body.style_mean, body.style_std))
-        out = body.decoder(body.alpha * target + (1.0 - body.alpha) * features)
-        return out[..., :h, :w]
+                  + (1.0 - m) * masked_adain(features, 1.0 - m, self.body.style_mean, self.body.style_std))
+        return self.body.decode(target, features, h, w)

@@ -64,6 +64,7 @@ class TrainConfig:
     max_photos: int = 2000
     mixed_precision: bool = True
     finetune: str = "all"  # "all" or "norm" (only the instance-norm scales and shifts)
+    row_shares: tuple[int, ...] | None = None  # a bank: steps per round given to each painting (default: 1 each)
     config: dict | None = field(default=None)  # explicit NetConfig overriding the tier
 
     def net_config(self) -> NetConfig:
@@ -159,6 +160,16 @@ def perceptual_losses(
     return style, main, losses.content_loss(feats[DETAIL_LAYER], content_feats[DETAIL_LAYER])
 
 
+def row_schedule(shares: tuple[int, ...] | None, n_styles: int) -> list[int]:
+    """The bank rows of one round of steps, in order: row k appears ``shares[k]`` times, spread out
+    (1,0,2,1 for shares 1,2,1), so that a lagging painting gets more steps without long runs of it."""
+    shares = tuple(shares) if shares else (1,) * n_styles
+    if len(shares) != n_styles or any(int(s) != s or s < 1 for s in shares):
+        raise ValueError(f"give {n_styles} whole numbers of at least 1 as row shares, one per painting")
+    slots = sorted((j / s + 0.5 / s, k) for k, s in enumerate(shares) for j in range(s))
+    return [k for _, k in slots]
+
+
 def _lr_at(cfg: TrainConfig, progress: float) -> float:
     """Constant for the first half, then cosine down to a tenth."""
     if progress < 0.5:
@@ -200,6 +211,7 @@ def train(
     if cfg.finetune not in ("all", "norm"):
         raise ValueError(f"unknown finetune mode {cfg.finetune!r}")
     n_styles = len(cfg.styles)
+    schedule = row_schedule(cfg.row_shares, n_styles)
     net = TransformerNet(cfg.net_config())
     init_bank = None
     if cfg.init_from and n_styles > 1 and read_metadata(resolve(cfg.init_from)).get("kind") == "bank":
@@ -278,7 +290,7 @@ def train(
             for group in opt.param_groups:
                 group["lr"] = lr
             content = sampler.batch(cfg.batch, rng).to(device)
-            k = step % n_styles
+            k = schedule[step % len(schedule)]
             with training_autocast(device, cfg.mixed_precision):
                 output = stylize(content, k)
                 if cfg.detail_weight > 0:

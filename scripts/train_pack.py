@@ -117,21 +117,25 @@ def bank_command(data: Path, threads: int, resume: bool) -> list[str]:
 
 # Third recipe: Dumoulin's perceptual losses on all parameters (shared layers and every norm row),
 # warm-started from the distilled bank above, which already holds each style roughly; in stages, each
-# from the one before (name, start, steps, learning rate). pack_perceptual: 4 of the 8 styles within 20 % of
-# their single networks' style distance (wave x1.31, scream x1.22, udnie x1.54, lilies x1.26 of theirs);
-# pack_perceptual2 (shipped as models/weights/pack.safetensors): 6 of 8 (scream x1.21, udnie x1.37).
-PERCEPTUAL_BANK_STAGES = [("pack_perceptual", "pack_distill", 3000, None),  # None: `stylecam train`'s default
-                          ("pack_perceptual2", "pack_perceptual", 2000, 1e-3)]
+# from the one before (name, start, steps, learning rate, steps per round of each row). pack_perceptual:
+# 4 of the 8 styles within 20 % of their single networks' style distance (wave x1.31, scream x1.22,
+# udnie x1.54, lilies x1.26 of theirs); pack_perceptual2: 6 of 8 (scream x1.21, udnie x1.37).
+PERCEPTUAL_BANK_STAGES = [("pack_perceptual", "pack_distill", 3000, None, None),  # None: `stylecam train`'s default
+                          ("pack_perceptual2", "pack_perceptual", 2000, 1e-3, None),
+                          # the rows still furthest from their singles (udnie, scream, then wave, lilies) get
+                          # more of the steps: shares in BANK's order
+                          ("pack_perceptual3", "pack_perceptual2", 2250, 1e-3, "1,2,3,1,4,2,1,1")]
 
 
 def perceptual_bank_command(data: Path, threads: int, stage: tuple) -> list[str]:
-    name, start, steps, lr = stage
+    name, start, steps, lr, shares = stage
     rows = {row[0]: row for row in PACK}
     paintings = [str(data / "styles" / "pd" / rows[n][1]) for n in BANK]
     field = {k: "|".join(rows[n][i] for n in BANK) for k, i in (("--artist", 2), ("--title", 3), ("--year", 4))}
     resume = Path(f"out/runs/{name}/checkpoint.pt").is_file()
     return ["stylecam", "train", "--style", *paintings, *photos(data), "--name", "pack", "--names", ",".join(BANK),
             "--init-from", f"out/runs/{start}.safetensors", "--steps", str(steps), *(["--lr", str(lr)] if lr else []),
+            *(["--row-shares", shares] if shares else []),
             "--size", "128", "--batch", "4", "--style-weight", "15", "--content-weight", "2",
             *[a for k, v in field.items() for a in (k, v)],
             "--out", f"out/runs/{name}.safetensors", "--run-dir", f"out/runs/{name}",

@@ -37,6 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--finetune", choices=("all", "norm"), default="all",
                    help="norm: train only the instance-norm parameters (needs --init-from)")
     p.add_argument("--names", help="comma-separated style names inside a bank (default: the paintings' file names)")
+    p.add_argument("--row-shares", help="a bank: comma-separated steps per round for each painting, e.g. "
+                   "1,1,3,1 gives the third painting three times the steps (default: equal)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint of --name")
     p.add_argument("--out", help="weights file to write (default: the user style folder)")
     p.add_argument("--run-dir", help="checkpoint and preview folder (default: beside the user styles)")
@@ -77,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
     for painting in args.style:
         read_rgb(painting)  # a clear error now rather than after loading the photos
     style_meta = per_style_metadata(args)
+    try:
+        shares = tuple(int(x) for x in args.row_shares.split(",")) if args.row_shares else None
+    except ValueError:
+        raise UserError(f"--row-shares {args.row_shares}: comma-separated whole numbers") from None
     minutes = args.minutes if args.minutes is not None or args.steps is not None else 30.0
     cfg = TrainConfig(
         styles=list(args.style), data=list(args.data), name=args.name, tier=args.tier, steps=args.steps,
@@ -84,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         style_weight=args.style_weight, content_weight=args.content_weight, tv_weight=args.tv_weight,
         detail_weight=args.detail_weight,
         temporal_weight=args.temporal_weight, style_short=args.style_scale,
-        checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from,
+        checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from, row_shares=shares,
     )
     out = Path(args.out) if args.out else user_style_path(args.name)
     run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / args.name

@@ -78,3 +78,23 @@ def test_lbfgs_steps_never_return_worse_than_the_start(vgg, pair):
 
         final = pastiche_objective(vgg.forward_caffe(out, (CONTENT_LAYER, *STYLE_LAYERS)), content, grams).item()
     assert len(seen) == 2 and final <= seen[0] * (1 + 1e-5)
+
+
+def test_pyramid_scales_stop_at_the_coarsest_size():
+    from models.optimize import pyramid_scales
+
+    assert pyramid_scales(256) == (1.0,)  # QUALITY.md's size: one level
+    assert pyramid_scales(511) == (1.0,)
+    assert pyramid_scales(512) == (0.5, 1.0)
+    assert pyramid_scales(1080) == (0.25, 0.5, 1.0)
+    assert pyramid_scales(4000) == (0.25, 0.5, 1.0)  # at most three levels
+    assert pyramid_scales(64, coarsest=16) == (0.25, 0.5, 1.0)
+
+
+def test_gatys_coarse_to_fine_runs_every_step_and_lowers_the_objective(vgg, pair):
+    photo, painting = pair
+    seen = []
+    out, after = gatys(photo, painting, photo, 10, scales=(0.5, 1.0), vgg=vgg,
+                       on_step=lambda s, n, o: seen.append(s))
+    assert seen == list(range(1, 11)) and out.shape == photo.shape
+    assert after < 0.5 * objective_of(vgg, photo, *targets(vgg, photo, painting))

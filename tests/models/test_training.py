@@ -161,3 +161,22 @@ def test_a_bank_warm_started_from_a_bank_starts_from_its_rows(dataset, tmp_path)
     cfg.styles = [str(painting)] * 3
     with pytest.raises(ValueError, match="a bank of 2 styles"):
         train(cfg, tmp_path / "run3", tmp_path / "bank3.safetensors", {"name": "bank"})
+
+
+def test_row_shares_give_each_bank_row_its_steps_spread_over_the_round(dataset, tmp_path):
+    from collections import Counter
+
+    from models.training import row_schedule
+
+    assert row_schedule(None, 3) == [0, 1, 2]
+    shares = (1, 2, 3, 1, 4, 2, 1, 1)
+    rounds = row_schedule(shares, 8)
+    assert Counter(rounds) == {k: s for k, s in enumerate(shares)}
+    assert all(a != b for a, b in zip(rounds, rounds[1:]))  # no painting twice in a row here
+    for bad in ((1, 2), (1, 0, 1), (1, 1.5, 1)):
+        with pytest.raises(ValueError, match="row shares"):
+            row_schedule(bad, 3)
+    data, painting = dataset
+    cfg = config(dataset, steps=1, row_shares=(1, 2))
+    with pytest.raises(ValueError, match="give 1 whole numbers"):
+        train(cfg, tmp_path / "run", tmp_path / "one.safetensors", {"name": "one"})

@@ -220,7 +220,8 @@ def train(
             raise ValueError(f"--init-from {cfg.init_from}: a bank of {init_bank.n_styles} styles, "
                              f"this run has {n_styles} paintings")
         metadata = {**metadata, "init_from": {"spec": str(cfg.init_from), "command": init_meta.get("command"),
-                                              "train": init_meta.get("train")}}
+                                              "train": init_meta.get("train"),
+                                              "init_from": init_meta.get("init_from")}}
         if init_bank.net.config != net.config:
             raise ValueError(f"--init-from {cfg.init_from}: its network config differs from this run's")
     elif cfg.init_from:

@@ -119,7 +119,8 @@ def bank_command(data: Path, threads: int, resume: bool) -> list[str]:
 # warm-started from the distilled bank above, which already holds each style roughly; in stages, each
 # from the one before (name, start, steps, learning rate, steps per round of each row). pack_perceptual:
 # 4 of the 8 styles within 20 % of their single networks' style distance (wave x1.31, scream x1.22,
-# udnie x1.54, lilies x1.26 of theirs); pack_perceptual2: 6 of 8 (scream x1.21, udnie x1.37).
+# udnie x1.54, lilies x1.26 of theirs); pack_perceptual2: 6 of 8 (scream x1.21, udnie x1.37);
+# pack_perceptual3 (shipped as models/weights/pack.safetensors): all 8, x0.92-1.16.
 PERCEPTUAL_BANK_STAGES = [("pack_perceptual", "pack_distill", 3000, None, None),  # None: `stylecam train`'s default
                           ("pack_perceptual2", "pack_perceptual", 2000, 1e-3, None),
                           # the rows still furthest from their singles (udnie, scream, then wave, lilies) get

@@ -308,12 +308,18 @@ class BankEntry:
 
 def load_stylizers(specs: list[str], **options) -> list[tuple[str, object]]:
     """(name, frame callable) for each spec; a bank's styles become entries sharing one network,
-    except those whose name an earlier entry already has (a single-style network of the same painting)."""
+    except those whose name another entry has (a single-style network of the same painting, before
+    or after the bank in ``specs``, or an earlier bank)."""
+    stylizers = [(spec, Stylizer(spec, **options)) for spec in specs]
+
+    def expands(spec: str, stylizer: Stylizer) -> bool:
+        return stylizer.bank is not None and parse_blend(str(spec)) is None and spec not in stylizer.bank_styles
+
+    singles = {stylizer.name for spec, stylizer in stylizers if not expands(spec, stylizer)}
     entries: list[tuple[str, object]] = []
-    for spec in specs:
-        stylizer = Stylizer(spec, **options)
-        if stylizer.bank is not None and parse_blend(str(spec)) is None and spec not in stylizer.bank_styles:
-            taken = {name for name, _ in entries}
+    for spec, stylizer in stylizers:
+        if expands(spec, stylizer):
+            taken = singles | {name for name, _ in entries}
             entries += [(name, BankEntry(stylizer, name)) for name in stylizer.bank_styles if name not in taken]
         else:
             entries.append((stylizer.name, stylizer))

@@ -123,6 +123,10 @@ def test_a_bank_beside_single_styles_adds_only_the_styles_they_lack(photo):
     assert [name for name, _ in entries] == ["red", "blue", "green"]
     assert not isinstance(entries[0][1], BankEntry) and isinstance(entries[1][1], BankEntry)
     assert entries[2][1](photo).shape == photo.shape
+    make_style(user_style_dir() / "zz.safetensors", name="zz")  # a single listed after the bank
+    make_bank(user_style_dir() / "abank.safetensors", names=("zz", "blue"))
+    entries = load_stylizers(["abank", "mybank", "red", "zz"], device="cpu")
+    assert [name for name, _ in entries] == ["blue", "green", "red", "zz"]
 
 
 def test_styles_thumbnails_cover_the_styles_a_bank_adds(tmp_path, capsys):

@@ -7,6 +7,7 @@ exit code 2; Ctrl-C exits with 130.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from stylecam import __version__
@@ -42,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     from models.errors import UserError
 
+    from stylecam.commands.options import stop_on_signals
+
     try:
-        return int(args.func(args) or 0)
+        with stop_on_signals() if getattr(args, "stop_signals", False) else contextlib.nullcontext():
+            return int(args.func(args) or 0)
     except UserError as exc:
         print(f"stylecam: error: {exc}", file=sys.stderr)
         return 2

@@ -216,3 +216,35 @@ def test_bench_pipeline_prints_fps_and_latency(tiny_style, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["frames"] >= 10 and 0 < result["fps"] <= 70
     assert 0 < result["latency_p50_ms"] <= result["latency_p95_ms"] and result["temporal"] is True
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_background_training_stops_on_a_signal_with_a_checkpoint(tmp_path, photo, sig):
+    """``nohup stylecam train … &`` starts with SIGINT ignored; SIGINT or SIGTERM must still save and exit 130."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = tmp_path / "data"
+    for i in range(2):
+        write_rgb(data / f"{i}.png", np.roll(photo, 7 * i, axis=0))
+    painting = write_rgb(tmp_path / "painting.png", photo[:, ::-1])
+    cmd = [sys.executable, "-m", "stylecam", "train", "--style", str(painting), "--data", str(data), "--name", "bg",
+           "--size", "32", "--batch", "1", "--style-scale", "40", "--steps", "1000000", "--threads", "1",
+           "--checkpoint-minutes", "1000", "--run-dir", str(tmp_path / "run"), "--out", str(tmp_path / "bg.st")]
+    env = {**os.environ, "STYLECAM_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        deadline = time.monotonic() + 120
+        seen = ""
+        while " steps/s" not in seen and time.monotonic() < deadline:  # its first progress line: training runs
+            seen += proc.stderr.read(1)
+        os.kill(proc.pid, getattr(signal, sig))
+        assert proc.wait(timeout=60) == 130
+    finally:
+        proc.kill()
+    assert (tmp_path / "run" / "checkpoint.pt").is_file()
+    assert "--resume" in proc.stderr.read()

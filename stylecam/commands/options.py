@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 
 def add_decoder_option(p: argparse.ArgumentParser, default: str) -> None:
@@ -34,3 +35,21 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
     p.add_argument("--checkpoint-minutes", type=float, default=2.0)
     p.add_argument("--quiet", action="store_true")
+    p.set_defaults(stop_signals=True)
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """While inside, SIGINT and SIGTERM stop a training run like Ctrl-C (a checkpoint, then exit 130),
+    also when it was started in the background (``nohup … &``), where the shell leaves SIGINT ignored."""
+    import signal
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    before = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)

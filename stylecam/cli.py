@@ -42,7 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = argv
     from models.errors import UserError
-
     from stylecam.commands.options import stop_on_signals
 
     try:

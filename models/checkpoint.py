@@ -40,10 +40,16 @@ def save_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimiz
 
 def load_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, rng: random.Random,
                     device: torch.device) -> tuple[int, float]:
-    """Restore ``model``, ``opt`` and the RNGs in place; returns (step, elapsed seconds)."""
+    """Restore ``model``, ``opt`` and the RNGs in place; returns (step, elapsed seconds).
+
+    The optimizer keeps its own learning rate (the resumed command's ``--lr``), not the saved one:
+    ``load_state_dict`` alone would bring back the old rate and silently ignore a new one."""
     state = torch.load(path, weights_only=True, map_location=device)
     model.load_state_dict(state["net"])
+    rates = [group["lr"] for group in opt.param_groups]
     opt.load_state_dict(state["opt"])
+    for group, lr in zip(opt.param_groups, rates):
+        group["lr"] = lr
     torch.set_rng_state(state["torch_rng"].cpu())
     rng.setstate(_decode_rng(state["py_rng"].tolist()))
     return int(state["step"]), float(state["elapsed"])

@@ -180,3 +180,18 @@ def test_row_shares_give_each_bank_row_its_steps_spread_over_the_round(dataset, 
     cfg = config(dataset, steps=1, row_shares=(1, 2))
     with pytest.raises(ValueError, match="give 1 whole numbers"):
         train(cfg, tmp_path / "run", tmp_path / "one.safetensors", {"name": "one"})
+
+
+def test_a_resume_keeps_the_new_learning_rate_and_the_saved_moments(tmp_path):
+    from models.checkpoint import load_checkpoint, save_checkpoint
+
+    net = torch.nn.Linear(3, 2)
+    opt = torch.optim.Adam(net.parameters(), lr=5e-4)
+    net(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    save_checkpoint(tmp_path / "c.pt", net, opt, 1, 2.0, random.Random(0), {})
+    again = torch.nn.Linear(3, 2)
+    opt2 = torch.optim.Adam(again.parameters(), lr=1e-4)
+    assert load_checkpoint(tmp_path / "c.pt", again, opt2, random.Random(1), torch.device("cpu")) == (1, 2.0)
+    assert opt2.param_groups[0]["lr"] == 1e-4
+    torch.testing.assert_close(opt2.state_dict()["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])

@@ -12,10 +12,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.vgg import CAFFE_MEAN_BGR, VGG19Features
+from models.color import color_moments, recolor, symmetric_power
+from models.losses import gram
+from models.vgg import CAFFE_MEAN_BGR, STYLE_LAYERS, VGG19Features
 
 ENCODER_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1", "block4_relu1")
 BOTTLENECK = "block4_relu1"
+STYLE_LOSSES = ("moments", "gram")  # the paper's mean/std loss on relu1_1…relu4_1; Gram matrices on relu1_1…relu5_1
 
 
 def mean_std(features: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
@@ -112,22 +115,59 @@ class AdaINNet(nn.Module):
         return self.decoder(alpha * target + (1 - alpha) * features)
 
 
+def style_layers(style_loss: str) -> tuple[str, ...]:
+    """The judge's layers a style loss compares: relu1_1…relu4_1 (moments) or relu1_1…relu5_1 (gram)."""
+    if style_loss not in STYLE_LOSSES:
+        raise ValueError(f"unknown style loss {style_loss!r}: {' or '.join(STYLE_LOSSES)}")
+    return ENCODER_LAYERS if style_loss == "moments" else STYLE_LAYERS
+
+
+def moment_distance(output: dict[str, torch.Tensor], style: dict[str, torch.Tensor],
+                    layers: tuple[str, ...] = ENCODER_LAYERS) -> torch.Tensor:
+    """Huang & Belongie's style loss: squared differences of channel means and deviations, summed over layers."""
+    total = output[layers[0]].new_zeros(())
+    for layer in layers:
+        m_o, s_o = mean_std(output[layer])
+        m_s, s_s = mean_std(style[layer])
+        total = total + F.mse_loss(m_o, m_s) + F.mse_loss(s_o, s_s)
+    return total
+
+
+def log_gram_distance(output: dict[str, torch.Tensor], style: dict[str, torch.Tensor],
+                      layers: tuple[str, ...] = STYLE_LAYERS, eps: float = 1e-8) -> torch.Tensor:
+    """Mean over samples and layers of log(mean squared Gram difference), output ``n`` against style ``n``.
+
+    The log of the quality metric (../shared/QUALITY.md: the geometric mean over relu1_1…relu5_1 of
+    per-layer Gram distance ratios) up to a constant, so every layer counts by its relative error
+    and no per-layer weights need tuning.
+    """
+    logs = []
+    for layer in layers:
+        diff = gram(output[layer].float()) - gram(style[layer].float())
+        logs.append(torch.log(diff.pow(2).mean(dim=(1, 2)) + eps))
+    return torch.stack(logs).mean()
+
+
 def adain_losses(net: AdaINNet, output: torch.Tensor, target: torch.Tensor,
-                 style_feats: dict[str, torch.Tensor], judge: nn.Module | None = None
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(content, style) losses of Huang & Belongie: relu4_1 of the output against the AdaIN target
-    (in the network's own encoder), and the mean/std of relu1_1…relu4_1 of the output against the
-    style's, measured by ``judge`` (VGG-19 for a light encoder; default: the network's encoder),
-    whose features of the style image ``style_feats`` must be."""
-    feats = net.encode(output)
+                 style_feats: dict[str, torch.Tensor], judge: nn.Module | None = None,
+                 style_loss: str = "moments") -> tuple[torch.Tensor, torch.Tensor]:
+    """(content, style) losses: relu4_1 of the output against the AdaIN target (in the network's own
+    encoder), and the style loss (``moments``: Huang & Belongie's mean/std on relu1_1…relu4_1;
+    ``gram``: :func:`log_gram_distance` on relu1_1…relu5_1) of the output against ``style_feats``,
+    the style image's features as measured by ``judge`` (VGG-19 behind a light encoder; default:
+    the network's own encoder, which must then reach the loss's deepest layer)."""
+    layers = style_layers(style_loss)
+    if judge is None:
+        feats = net.encoder(output, tuple(dict.fromkeys((*layers, BOTTLENECK))))
+        judged = feats
+    else:
+        feats, judged = net.encode(output), judge(output, layers)
     content = F.mse_loss(feats[BOTTLENECK], target)
-    judged = feats if judge is None else judge(output, ENCODER_LAYERS)
-    style = output.new_zeros(())
-    for layer in ENCODER_LAYERS:
-        m_o, s_o = mean_std(judged[layer])
-        m_s, s_s = mean_std(style_feats[layer])
-        style = style + F.mse_loss(m_o, m_s) + F.mse_loss(s_o, s_s)
-    return content, style
+    distance = moment_distance if style_loss == "moments" else log_gram_distance
+    return content, distance(judged, style_feats, layers)
+
+
+PALETTE_MIN_VARIANCE = 1e-3  # a colour direction with less spread than this (std 0.03) is stretched as if it had it
 
 
 class ImageStyleNet(nn.Module):
@@ -135,9 +175,14 @@ class ImageStyleNet(nn.Module):
 
     ``style_mean``/``style_std`` (``1×512×1×1``) are a picture's relu4_1 statistics
     (:meth:`AdaINNet.style_statistics`, computed once) or a blend of several.
+    ``palette`` (the picture's RGB mean ``1×3×1`` and covariance square root ``1×3×3``,
+    :func:`picture_palette`): each output frame is then recoloured to those moments, moved
+    ``alpha`` of the way — the decoder alone gets the picture's textures right sooner than its
+    colours. Computed in float32 whatever the network's dtype (``eigh`` has no half precision).
     """
 
-    def __init__(self, net: AdaINNet, style_mean: torch.Tensor, style_std: torch.Tensor, alpha: float = 1.0) -> None:
+    def __init__(self, net: AdaINNet, style_mean: torch.Tensor, style_std: torch.Tensor, alpha: float = 1.0,
+                 palette: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
         super().__init__()
         names = net.encoder.names
         layers = list(net.encoder.layers[: names.index(BOTTLENECK) + 1])
@@ -147,6 +192,11 @@ class ImageStyleNet(nn.Module):
         self.register_buffer("style_std", style_std.detach().clone())
         self.register_buffer("caffe_mean", torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1))
         self.alpha = float(alpha)
+        self.use_palette = palette is not None
+        self.palette_min_variance = PALETTE_MIN_VARIANCE
+        mean, sqrt_cov = palette if palette is not None else (torch.zeros(1, 3, 1), torch.eye(3)[None])
+        self.register_buffer("palette_mean", mean.detach().clone().float().reshape(1, 3, 1))
+        self.register_buffer("palette_sqrt_cov", sqrt_cov.detach().clone().float().reshape(1, 3, 3))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """relu4_1 of ``x`` padded (reflect) to a multiple of 8, for the three 2× poolings."""
@@ -164,7 +214,22 @@ class ImageStyleNet(nn.Module):
         features = self.features(x)
         mean, std = mean_std(features)
         target = (features - mean) / std * self.style_std + self.style_mean
-        return self.decode(target, features, x.shape[-2], x.shape[-1])
+        out = self.decode(target, features, x.shape[-2], x.shape[-1])
+        if self.use_palette:
+            full = out.float()
+            matched = recolor(full, self.palette_mean.float(), self.palette_sqrt_cov.float(), self.palette_min_variance)
+            out = (full + self.alpha * (matched - full)).to(out.dtype)
+        return out
+
+
+def picture_palette(picture: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A ``1×3×H×W`` picture's RGB mean (``1×3×1``) and covariance (``1×3×3``), in float32."""
+    return color_moments(picture.float())
+
+
+def palette_for_network(mean: torch.Tensor, cov: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean, covariance) → (mean, covariance square root): what :class:`ImageStyleNet` stores."""
+    return mean, symmetric_power(cov, 0.5)
 
 
 class RegionStyleNet(nn.Module):

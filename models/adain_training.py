@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.adain import BOTTLENECK, ENCODER_LAYERS, AdaINNet, Decoder, adain, adain_losses, mean_std
+from models.adain import BOTTLENECK, AdaINNet, Decoder, adain, adain_losses, mean_std, style_layers
 from models.checkpoint import checkpoint_config, load_checkpoint, save_checkpoint
 from models.device import training_autocast
 from models.images import to_tensor, to_uint8, write_rgb
@@ -113,6 +113,7 @@ class AdainTrainConfig:
     encoder_width: float = 0.25
     distill_steps: int = 2000
     identity_weight: float = 0.0  # > 0: the decoder must also rebuild the photo from its own features
+    style_loss: str = "moments"  # or "gram": log Gram distances on relu1_1…relu5_1, the quality metric's terms
 
 
 def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: dict, resume: bool = False,
@@ -129,6 +130,8 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     torch.manual_seed(cfg.seed)
     if cfg.encoder not in ("vgg19", "light"):
         raise ValueError(f"unknown encoder {cfg.encoder!r}: vgg19 or light")
+    layers = style_layers(cfg.style_loss)
+    deepest = layers[-1]  # VGG-19 must reach the style loss's deepest layer
     contents, styles = (CropSampler(list_images(dirs, cfg.exclude), cfg.size, cfg.short, cfg.max_photos,
                                     random.Random(cfg.seed + i)) for i, dirs in enumerate((cfg.content, cfg.styles)))
     judge = None  # the network that measures style: the encoder itself, or VGG-19 behind a light encoder
@@ -138,9 +141,9 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
                 (run_dir / stale).unlink(missing_ok=True)
         encoder = distill_light_encoder(cfg, run_dir, contents, styles, device, on_distill_step)
         net = AdaINNet(Decoder(cfg.width, encoder.out_channels), encoder).to(device)
-        judge = VGG19Features(BOTTLENECK).to(device)
-    else:
-        net = AdaINNet(Decoder(cfg.width)).to(device)
+        judge = VGG19Features(deepest).to(device)
+    else:  # VGG-19 is both encoder and judge; only the decoder is saved
+        net = AdaINNet(Decoder(cfg.width), VGG19Features(deepest)).to(device)
     opt = torch.optim.Adam(net.decoder.parameters(), lr=cfg.lr)
     step, elapsed, phases = 0, 0.0, []
     if resume and ckpt.is_file():
@@ -175,12 +178,12 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
             c_batch, s_batch = contents.batch(cfg.batch, rng).to(device), styles.batch(cfg.batch, rng).to(device)
             with training_autocast(device, cfg.mixed_precision):
                 with torch.no_grad():
-                    own = net.encoder(s_batch, (BOTTLENECK,))[BOTTLENECK].float()
-                    style_feats = {k: v.float() for k, v in (judge or net.encoder)(s_batch, ENCODER_LAYERS).items()}
+                    style_feats = {k: v.float() for k, v in (judge or net.encoder)(s_batch, layers).items()}
+                    own = (style_feats if judge is None else net.encoder(s_batch, (BOTTLENECK,)))[BOTTLENECK].float()
                     features = net.encoder(c_batch, (BOTTLENECK,))[BOTTLENECK].float()
                     target = adain(features, *mean_std(own))
                 output = net.decoder(target)
-                c_loss, s_loss = adain_losses(net, output, target, style_feats, judge)
+                c_loss, s_loss = adain_losses(net, output, target, style_feats, judge, cfg.style_loss)
                 loss = c_loss + cfg.style_weight * s_loss
                 if cfg.identity_weight > 0:  # the photo's own statistics make AdaIN the identity (Park & Lee 2019)
                     i_loss = identity_loss(net.decoder(features), c_batch)

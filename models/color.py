@@ -40,27 +40,38 @@ def blend(stylized: torch.Tensor, original: torch.Tensor, strength: float) -> to
     return torch.lerp(original, stylized, strength)
 
 
-def _sqrtm(cov: torch.Tensor) -> torch.Tensor:
-    """Symmetric square root of a symmetric positive semi-definite ``3×3`` matrix."""
-    values, vectors = torch.linalg.eigh(cov)
-    return vectors @ torch.diag(values.clamp_min(0).sqrt()) @ vectors.T
+def color_moments(image: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-image RGB mean (``N×3×1``) and covariance (``N×3×3``, ``eps`` added to the diagonal) of the pixels."""
+    flat = image.reshape(image.shape[0], 3, -1)
+    mean = flat.mean(dim=2, keepdim=True)
+    centred = flat - mean
+    eye = torch.eye(3, dtype=image.dtype, device=image.device)
+    return mean, centred @ centred.transpose(1, 2) / flat.shape[2] + eps * eye
 
 
-def match_color(source: torch.Tensor, target: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """Recolour ``source`` so that its pixels' RGB mean and covariance are ``target``'s (both ``1×3×H×W``).
+def symmetric_power(matrix: torch.Tensor, power: float, floor: float = 0.0) -> torch.Tensor:
+    """``matrix^power`` of symmetric positive semi-definite ``…×3×3`` matrices (eigenvalues raised to ``floor``)."""
+    values, vectors = torch.linalg.eigh(matrix)
+    return vectors @ torch.diag_embed(values.clamp_min(floor).pow(power)) @ vectors.transpose(-1, -2)
+
+
+def recolor(image: torch.Tensor, mean: torch.Tensor, sqrt_cov: torch.Tensor, min_variance: float = 1e-5
+            ) -> torch.Tensor:
+    """Give ``N×3×H×W`` images the RGB mean ``mean`` (``…×3×1``) and covariance ``sqrt_cov²``, clipped to [0, 1].
 
     The linear transfer of Gatys et al. 2017 ("Controlling perceptual factors", image analogies
-    variant): x ↦ Σ_t^½ Σ_s^-½ (x − μ_s) + μ_t, clipped to [0, 1]. Used to give a style picture
-    the photo's colours before its statistics are taken (``--preserve-color`` with AdaIN).
+    variant): x ↦ Σ_t^½ Σ_s^-½ (x − μ_s) + μ_t. ``min_variance`` bounds how far a nearly flat
+    colour direction of the image is stretched (a grey photo's faint chroma noise stays faint).
     """
-    def stats(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        flat = image.double().reshape(3, -1)
-        mean = flat.mean(dim=1, keepdim=True)
-        centred = flat - mean
-        return flat, mean, centred @ centred.T / flat.shape[1] + eps * torch.eye(3, dtype=flat.dtype)
+    own_mean, own_cov = color_moments(image)
+    transform = sqrt_cov @ symmetric_power(own_cov, -0.5, min_variance)
+    flat = image.reshape(image.shape[0], 3, -1)
+    return (transform @ (flat - own_mean) + mean).reshape(image.shape).clamp(0.0, 1.0)
 
-    flat, mean_s, cov_s = stats(source)
-    _, mean_t, cov_t = stats(target)
-    transform = _sqrtm(cov_t) @ torch.linalg.inv(_sqrtm(cov_s))
-    out = transform @ (flat - mean_s) + mean_t
-    return out.reshape(source.shape).to(source.dtype).clamp_(0.0, 1.0)
+
+def match_color(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Recolour ``source`` so that its pixels' RGB mean and covariance are ``target``'s (both ``1×3×H×W``),
+    in float64 (:func:`recolor`). Gives a style picture the photo's colours before its statistics
+    are taken (``--preserve-color`` with AdaIN)."""
+    mean, cov = color_moments(target.double())
+    return recolor(source.double(), mean, symmetric_power(cov, 0.5)).to(source.dtype)

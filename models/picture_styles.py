@@ -53,7 +53,7 @@ def is_picture_style(spec: str | Path) -> bool:
 
 def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.ndarray | None = None,
                           decoder: str | Path | None = None, prefer: str | None = None,
-                          region: tuple[str | Path, str | Path] | None = None
+                          region: tuple[str | Path, str | Path] | None = None, palette: bool = True
                           ) -> tuple[torch.nn.Module, dict, bytes]:
     """The AdaIN network with the spec's style statistics baked in, its metadata, and a cache key.
 
@@ -61,8 +61,10 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
     ``recolor_to`` (``H×W×3 uint8 RGB``): give each picture these colours first (``--preserve-color``).
     ``decoder``/``prefer``: which decoder (:func:`models.registry.find_decoder`).
     ``region``: ``(picture spec, mask image)``: that style where the mask is white, ``spec`` elsewhere.
+    ``palette``: recolour each output to the pictures' RGB mean and covariance (their weighted means
+    for a blend); not with ``recolor_to`` (the photo's colours are wanted then) nor with a region.
     """
-    from models.adain import ImageStyleNet, RegionStyleNet
+    from models.adain import ImageStyleNet, RegionStyleNet, palette_for_network
     from models.images import read_rgb
     from models.registry import find_decoder, load_decoder
 
@@ -74,37 +76,42 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
         raise UserError(f"--mask-style must be a picture (or a blend of pictures), got {region[0]!r}")
     decoder_path = find_decoder(decoder, prefer)  # first: without a decoder no picture need be read at all
     net, _ = load_decoder(decoder_path)
-    key = hashlib.sha256(f"{alpha}".encode())
-    mean, std = _statistics(net, pictures, recolor_to, key)
+    palette = palette and recolor_to is None and region is None
+    key = hashlib.sha256(f"{alpha}|{palette}".encode())
+    mean, std, colours = _statistics(net, pictures, recolor_to, key)
     name = "+".join(p.stem for p, _ in pictures)
     meta = {"name": name, "kind": "image", "style_file": ",".join(str(p) for p, _ in pictures),
-            "weights": [w for _, w in pictures], "alpha": alpha, "decoder": str(decoder_path)}
+            "weights": [w for _, w in pictures], "alpha": alpha, "palette": palette, "decoder": str(decoder_path)}
     if region is None:
-        return ImageStyleNet(net, mean, std, alpha).eval(), meta, key.digest()
+        return (ImageStyleNet(net, mean, std, alpha, palette_for_network(*colours) if palette else None).eval(),
+                meta, key.digest())
     mask_path = Path(region[1])
     grey = read_rgb(mask_path).astype(np.float32).mean(axis=2) / 255.0
     key.update(b"region" + hashlib.sha256(grey.tobytes()).digest())
-    inner = _statistics(net, inside, recolor_to, key)
+    inner = _statistics(net, inside, recolor_to, key)[:2]
     meta = {**meta, "name": f"{name}-{'+'.join(p.stem for p, _ in inside)}", "mask": str(mask_path)}
     mask = torch.from_numpy(grey)[None, None]
     return RegionStyleNet(net, (mean, std), inner, mask, alpha).eval(), meta, key.digest()
 
 
 def _statistics(net, pictures: list[tuple[Path, float]], recolor_to: np.ndarray | None, key
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The (weighted) relu4_1 statistics of some pictures; their bytes go into ``key``."""
-    from models.adain import blend_statistics
+                ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    """The (weighted) relu4_1 mean and standard deviation of some pictures, and their (weighted)
+    RGB mean and covariance; the pictures' bytes go into ``key``."""
+    from models.adain import blend_statistics, picture_palette
     from models.color import match_color
     from models.images import read_rgb, resize_short_side, to_tensor
 
-    stats = []
-    colours = to_tensor(recolor_to) if recolor_to is not None else None
+    stats, colours = [], []
+    recolour = to_tensor(recolor_to) if recolor_to is not None else None
     for path, weight in pictures:
         picture = to_tensor(resize_short_side(read_rgb(path), PICTURE_SHORT_SIDE))
-        if colours is not None:
-            picture = match_color(picture, colours)
+        if recolour is not None:
+            picture = match_color(picture, recolour)
         stats.append(net.style_statistics(picture))
+        colours.append(picture_palette(picture))
         key.update(hashlib.sha256(path.read_bytes()).digest() + f"|{weight}".encode())
     if recolor_to is not None:
         key.update(hashlib.sha256(np.ascontiguousarray(recolor_to).tobytes()).digest())
-    return blend_statistics(stats, [w for _, w in pictures])
+    weights = [w for _, w in pictures]
+    return (*blend_statistics(stats, weights), blend_statistics(colours, weights))

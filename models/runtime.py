@@ -113,7 +113,8 @@ class Stylizer:
     (AdaIN, :mod:`models.picture_styles`): ``alpha`` is the content–style trade-off in feature space,
     ``recolor_style_to`` gives the pictures a photo's colours before their statistics are taken, and
     ``decoder``/``prefer_decoder`` pick the AdaIN decoder (:func:`models.registry.find_decoder`);
-    ``region`` = ``(picture, mask image)`` puts a second picture style where the mask is white.
+    ``region`` = ``(picture, mask image)`` puts a second picture style where the mask is white;
+    ``palette`` recolours a picture style's output to the picture's colours (see ``picture_style_network``).
     """
 
     def __init__(
@@ -130,6 +131,7 @@ class Stylizer:
         decoder: str | None = None,
         prefer_decoder: str | None = None,
         region: tuple[str, str] | None = None,
+        palette: bool = True,
     ) -> None:
         if model_size is not None and not 16 <= model_size <= 4096:
             raise UserError(f"model size must be between 16 and 4096 px, got {model_size}")
@@ -143,7 +145,7 @@ class Stylizer:
             raise UserError("--mask-style needs a picture as --style (two pictures in one frame)")
         if is_picture_style(style):
             net, self.meta, extra_key = picture_style_network(style, alpha, recolor_style_to, decoder, prefer_decoder,
-                                                              region)
+                                                              region, palette)
             self.weights, blend = Path(self.meta["decoder"]), None
         else:
             self.weights, blend = resolve_spec(weights_for_device(style, self.device.type))

@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="also write the table as JSON here")
     ap.add_argument("--model-size", type=int, help="run the network at this short side and upsample (default: 256)")
     ap.add_argument("--decoder", help="picture styles (PAINTING=PAINTING): the AdaIN decoder, vgg19, light or a file")
+    ap.add_argument("--no-palette", dest="palette", action="store_false",
+                    help="picture styles: the decoder's own colours (no recolouring to the picture's)")
     ap.add_argument("--refs-only", action="store_true",
                     help="only make the Gatys references (NAME_OR_PATH is ignored): start them before training ends")
     args = ap.parse_args(argv)
@@ -102,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(photo_and_reference(photo_path, painting_path, painting, work)[2], flush=True)
             continue
         stylizer = Stylizer(style, device="cpu", model_size=args.model_size, decoder=args.decoder,
-                            prefer_decoder="vgg19")
+                            prefer_decoder="vgg19", palette=args.palette)
         rows, per_photo = [], []
         for photo_path in args.photos:
             photo, stem, ref_path = photo_and_reference(photo_path, painting_path, painting, work)

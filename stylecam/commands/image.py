@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
               f"{image.shape[1]}x{image.shape[0]}", file=sys.stderr)
     picture = is_picture_style(style)
     stylizer = Stylizer(style, device=args.device, strength=args.strength, alpha=args.alpha,
-                        decoder=args.decoder, prefer_decoder="vgg19", region=region_of(args),
+                        decoder=args.decoder, prefer_decoder="vgg19", region=region_of(args), palette=args.palette,
                         preserve_colors=args.preserve_color and not picture,
                         recolor_style_to=image if args.preserve_color and picture else None)
     result = stylizer(image)

@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     model_size = parse_model_size(args.model_size)
     stylizers = load_stylizers(specs, device=args.device, model_size=model_size, strength=args.strength,
                                backend=args.backend, alpha=args.alpha,
-                               decoder=args.decoder, prefer_decoder="light")
+                               decoder=args.decoder, prefer_decoder="light", palette=args.palette)
     with open_live_source(args) as source:
         first = stylizers[0][1]
         device = getattr(getattr(first, "stylizer", first), "device", None)

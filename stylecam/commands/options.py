@@ -11,6 +11,9 @@ def add_decoder_option(p: argparse.ArgumentParser, default: str) -> None:
     p.add_argument("--decoder", metavar="vgg19|light|FILE",
                    help="picture styles: the AdaIN decoder, vgg19 (the paper's encoder, best quality), light "
                         f"(a distilled encoder, fast enough for live) or a decoder file (default: {default})")
+    p.add_argument("--no-palette", dest="palette", action="store_false",
+                   help="picture styles: keep the decoder's colours instead of recolouring each frame to the "
+                        "picture's colour mean and covariance")
 
 
 def add_region_options(p: argparse.ArgumentParser) -> None:

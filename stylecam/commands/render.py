@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     variant = video_variant(style) if args.temporal and args.stable_variant else None
     stylizer = Stylizer(variant or style, device=args.device, model_size=args.model_size,
                         strength=args.strength, preserve_colors=args.preserve_color, alpha=args.alpha,
-                        decoder=args.decoder, prefer_decoder="vgg19", region=region_of(args))
+                        decoder=args.decoder, prefer_decoder="vgg19", region=region_of(args),
+                        palette=args.palette)
     smoother = render_smoother(args.flow, args.temporal_strength) if args.temporal else None
     bar = Progress(f"render {stylizer.name}", quiet=args.quiet)
 

@@ -25,6 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--style-weight", type=float, default=10.0)
+    p.add_argument("--style-loss", choices=("moments", "gram"), default="moments",
+                   help="moments: the paper's mean/std of relu1_1-relu4_1; gram: log Gram distances of relu1_1-relu5_1 "
+                        "(what the quality report measures; weigh it with --style-weight)")
     p.add_argument("--identity-weight", type=float, default=0.0,
                    help="also rebuild each photo from its own features (pixel loss; speeds up training, keeps "
                         "the photo's shapes); 0 = the paper's losses only")
@@ -63,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     minutes = args.minutes if args.minutes is not None or args.steps is not None else 60.0
     cfg = AdainTrainConfig(content=list(args.content), styles=list(args.styles), name=args.name, steps=args.steps,
                            minutes=minutes, size=args.size, batch=args.batch, lr=args.lr,
-                           style_weight=args.style_weight, identity_weight=args.identity_weight,
-                           width=args.width, encoder=args.encoder,
+                           style_weight=args.style_weight, style_loss=args.style_loss,
+                           identity_weight=args.identity_weight, width=args.width, encoder=args.encoder,
                            encoder_width=args.encoder_width, distill_steps=args.distill_steps,
                            exclude=tuple(args.exclude),
                            checkpoint_seconds=args.checkpoint_minutes * 60)

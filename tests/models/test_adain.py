@@ -85,6 +85,9 @@ def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, adain_data):
     phases = load_decoder(out)[1]["train"]["phases"]  # other settings: a second phase, both recorded
     assert [p["from_step"] for p in phases] == [0, 3] and [p["config"]["identity_weight"] for p in phases] == [0, 5]
     assert "--identity-weight 5" in phases[1]["command"]
+    assert main([*common, "--steps", "5", "--resume", "--identity-weight", "5", "--style-loss", "gram"]) == 0
+    phases = load_decoder(out)[1]["train"]["phases"]  # the Gram loss (judged to relu5_1) continues the same decoder
+    assert [p["config"]["style_loss"] for p in phases] == ["moments", "moments", "gram"]
     assert (tmp_path / "run" / "preview.png").is_file()
     with pytest.raises(StyleError):
         load_style(out)  # a decoder is not a style network
@@ -402,3 +405,75 @@ def test_the_shipped_decoder_is_the_projects_own_and_stylizes(tmp_path):
     out = Stylizer(str(painting), device="cpu", decoder=str(path))(photo).astype(float)
     assert out.shape == photo.shape
     assert out[..., 0].mean() - out[..., 2].mean() > photo[..., 0].mean() - photo[..., 2].mean() + 20  # redder
+
+
+def test_log_gram_distance_is_the_log_of_the_quality_metrics_terms():
+    from models.adain import log_gram_distance, moment_distance
+    from models.losses import gram
+
+    torch.manual_seed(1)
+    layers = ("a", "b")
+    out = {"a": torch.rand(2, 4, 6, 6), "b": torch.rand(2, 8, 3, 3)}
+    style = {"a": torch.rand(2, 4, 5, 7) * 2, "b": torch.rand(2, 8, 4, 4)}
+    expected = torch.stack([torch.log(((gram(out[k][n:n + 1]) - gram(style[k][n:n + 1])) ** 2).mean())
+                            for k in layers for n in range(2)]).mean()
+    torch.testing.assert_close(log_gram_distance(out, style, layers), expected, rtol=1e-5, atol=1e-5)
+    # halving every Gram distance lowers the loss by log 2, whatever the layer's scale
+    half = {k: style[k] + (out[k].mean() - style[k].mean()) * 0 for k in layers}
+    assert log_gram_distance(style, half, layers) < -15  # the same features: the floor
+    assert moment_distance(style, style, layers) == 0 and moment_distance(out, style, layers) > 0
+
+
+def test_gram_style_loss_reaches_relu5_1_and_trains_only_the_decoder():
+    from models.adain import style_layers
+    from models.vgg import VGG19Features
+
+    torch.manual_seed(0)
+    net = AdaINNet(Decoder(width=0.125), VGG19Features("block5_relu1")).train()
+    content, style = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    feats = net.encoder(style, style_layers("gram"))
+    target = adain(net.encoder(content, ("block4_relu1",))["block4_relu1"], *mean_std(feats["block4_relu1"]))
+    c, s = adain_losses(net, net.decoder(target), target, feats, style_loss="gram")
+    assert "block5_relu1" in feats and torch.isfinite(c + s)
+    s.backward()
+    assert all(p.grad is None for p in net.encoder.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.decoder.parameters())
+    with pytest.raises(ValueError, match="style loss"):
+        style_layers("wct")
+
+
+def test_palette_recolours_each_output_frame_and_compiles(net):
+    from models.adain import PALETTE_MIN_VARIANCE, ImageStyleNet, palette_for_network, picture_palette
+    from models.color import recolor
+    from models.runtime import compile_module
+
+    picture = torch.rand(1, 3, 48, 48) * torch.tensor([0.3, 0.5, 0.2]).view(1, 3, 1, 1) + 0.2
+    stats = net.style_statistics(picture)
+    palette = palette_for_network(*picture_palette(picture))
+    plain = ImageStyleNet(net, *stats).eval()
+    coloured = ImageStyleNet(net, *stats, palette=palette).eval()
+    x = torch.rand(1, 3, 37, 45)
+    with torch.no_grad():
+        y = coloured(x)
+        assert y.shape == x.shape and not torch.allclose(plain(x), y)
+        torch.testing.assert_close(y, recolor(plain(x), *palette, PALETTE_MIN_VARIANCE))  # recolor's maths: test_color
+        torch.testing.assert_close(compile_module(coloured, torch.device("cpu"), torch.float32)(x), y)
+        # alpha 0 is the content features decoded, palette or not
+        zero = ImageStyleNet(net, *stats, alpha=0.0, palette=palette).eval()
+        torch.testing.assert_close(zero(x), ImageStyleNet(net, *stats, alpha=0.0).eval()(x))
+        # half precision (the GPU path): the recolouring runs in float32 and the frame comes back in half
+        half = ImageStyleNet(net, *stats, palette=palette).eval().half()
+        out = half(x.half())
+        assert out.dtype == torch.float16 and torch.isfinite(out).all()
+
+
+def test_picture_palette_is_on_by_default_and_off_with_the_photos_colours(decoder_installed, photo, tmp_path):
+    from models.images import write_rgb
+    from models.picture_styles import picture_style_network
+
+    style = write_rgb(tmp_path / "s.png", 255 - photo)
+    on, meta_on, key_on = picture_style_network(str(style))
+    off, meta_off, key_off = picture_style_network(str(style), palette=False)
+    recoloured, meta_rec, _ = picture_style_network(str(style), recolor_to=photo)
+    assert on.use_palette and meta_on["palette"] and not off.use_palette and not meta_off["palette"]
+    assert not recoloured.use_palette and not meta_rec["palette"] and key_on != key_off

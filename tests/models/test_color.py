@@ -49,3 +49,25 @@ def test_match_color_gives_the_target_mean_and_covariance():
     (m_o, c_o), (m_t, c_t) = stats(out), stats(target)
     torch.testing.assert_close(m_o, m_t, atol=1e-3, rtol=0)
     torch.testing.assert_close(c_o, c_t, atol=1e-3, rtol=0)
+
+
+def test_recolor_bounds_the_stretch_of_a_flat_colour_direction():
+    from models.color import color_moments, recolor, symmetric_power
+
+    torch.manual_seed(0)
+    target = torch.rand(1, 3, 16, 16)
+    mean, cov = color_moments(target)
+    sqrt_cov = symmetric_power(cov, 0.5)
+    grey = torch.rand(1, 1, 20, 20).expand(1, 3, 20, 20).clone() * 0.5 + 0.25  # no chroma at all
+    grey[:, 2] += torch.randn(1, 20, 20) * 1e-2  # but a trace of noise in blue
+
+    def second_spread(image):  # the second largest eigenvalue of the colour covariance
+        return torch.linalg.eigvalsh(color_moments(image)[1])[0, 1]
+
+    stretched = recolor(grey, mean, sqrt_cov)  # whitened: the noise becomes a full colour direction
+    bounded = recolor(grey, mean, sqrt_cov, min_variance=1e-2)
+    assert second_spread(stretched) > 0.2 * torch.linalg.eigvalsh(cov)[0, 1]
+    assert second_spread(bounded) < 0.05 * second_spread(stretched)
+    batch = torch.cat([torch.rand(1, 3, 8, 8) * 0.2, torch.rand(1, 3, 8, 8) * 0.5 + 0.3])
+    out = recolor(batch, mean, sqrt_cov)  # each image of a batch gets its own transfer
+    torch.testing.assert_close(color_moments(out)[0], mean.expand(2, 3, 1), atol=0.03, rtol=0)

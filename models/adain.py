@@ -167,6 +167,7 @@ def adain_losses(net: AdaINNet, output: torch.Tensor, target: torch.Tensor,
     return content, distance(judged, style_feats, layers)
 
 
+FRAME_BORDER = 16  # px mirrored around each frame before encoding, cut off after decoding
 PALETTE_MIN_VARIANCE = 1e-3  # a colour direction with less spread than this (std 0.03) is stretched as if it had it
 
 
@@ -192,23 +193,31 @@ class ImageStyleNet(nn.Module):
         self.register_buffer("style_std", style_std.detach().clone())
         self.register_buffer("caffe_mean", torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1))
         self.alpha = float(alpha)
+        self.border = FRAME_BORDER
         self.use_palette = palette is not None
         self.palette_min_variance = PALETTE_MIN_VARIANCE
         mean, sqrt_cov = palette if palette is not None else (torch.zeros(1, 3, 1), torch.eye(3)[None])
         self.register_buffer("palette_mean", mean.detach().clone().float().reshape(1, 3, 1))
         self.register_buffer("palette_sqrt_cov", sqrt_cov.detach().clone().float().reshape(1, 3, 3))
 
+    def padding(self, h: int, w: int) -> list[int]:
+        """(left, right, top, bottom) padding of an ``h×w`` frame: ``border`` px all round, then up to a
+        multiple of 8 for the encoder's three 2× poolings."""
+        b = self.border
+        return [b, b + (8 - (w + 2 * b) % 8) % 8, b, b + (8 - (h + 2 * b) % 8) % 8]
+
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """relu4_1 of ``x`` padded (reflect) to a multiple of 8, for the three 2× poolings."""
-        h, w = x.shape[-2], x.shape[-1]
-        ph, pw = (8 - h % 8) % 8, (8 - w % 8) % 8
-        if ph or pw:
-            x = F.pad(x, (0, pw, 0, ph), mode="reflect")
+        """relu4_1 of ``x`` mirrored (reflect) out by :meth:`padding`: VGG-19's zero padding would
+        otherwise show as a coloured stripe along the frame's edges."""
+        pad = self.padding(x.shape[-2], x.shape[-1])
+        small = min(x.shape[-2], x.shape[-1]) <= max(pad)  # too small to mirror that far
+        x = F.pad(x, pad, mode="replicate" if small else "reflect")
         return self.encoder(x.flip(1) * 255.0 - self.caffe_mean)  # what rgb01_to_caffe does, scriptable
 
     def decode(self, target: torch.Tensor, features: torch.Tensor, h: int, w: int) -> torch.Tensor:
-        """The image of ``target`` moved ``alpha`` of the way from ``features``, cropped to ``h×w``."""
-        return self.decoder(self.alpha * target + (1.0 - self.alpha) * features)[..., :h, :w]
+        """The image of ``target`` moved ``alpha`` of the way from ``features``, the ``h×w`` frame cut out."""
+        b = self.border
+        return self.decoder(self.alpha * target + (1.0 - self.alpha) * features)[..., b:b + h, b:b + w]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         features = self.features(x)
@@ -249,11 +258,9 @@ class RegionStyleNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2], x.shape[-1]
-        ph, pw = (8 - h % 8) % 8, (8 - w % 8) % 8
         features = self.body.features(x)
         m = F.interpolate(self.mask, size=(h, w), mode="bilinear", align_corners=False)
-        if ph or pw:
-            m = F.pad(m, (0, pw, 0, ph), mode="replicate")
+        m = F.pad(m, self.body.padding(h, w), mode="replicate")
         m = F.interpolate(m, size=features.shape[-2:], mode="area").expand(features.shape[0], -1, -1, -1)
         target = (m * masked_adain(features, m, self.inside_mean, self.inside_std)
                   + (1.0 - m) * masked_adain(features, 1.0 - m, self.body.style_mean, self.body.style_std))

@@ -108,3 +108,8 @@ def distillation_loss(student: dict[str, torch.Tensor], teacher: dict[str, torch
         target = teacher[tap]
         total = total + F.mse_loss(mapped[tap], target) / target.pow(2).mean().clamp_min(1e-8)
     return total
+
+
+def dead_channels(features: torch.Tensor) -> int:
+    """How many channels of ``N×C×H×W`` ReLU features never fire on the batch (zero everywhere)."""
+    return int((features.amax(dim=(0, 2, 3)) <= 0).sum())

@@ -36,6 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="vgg19: the paper's encoder; light: a small one distilled from VGG-19 first, for live use")
     p.add_argument("--encoder-width", type=float, default=0.25, help="light encoder channels relative to VGG-19's")
     p.add_argument("--distill-steps", type=int, default=2000, help="steps distilling the light encoder")
+    p.add_argument("--distill-lr", type=float, default=1e-4, help="learning rate distilling the light encoder")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--out", help="decoder file (default: the user style folder)/NAME.decoder.safetensors")
     p.add_argument("--run-dir", help="checkpoint and preview folder")
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
                            style_weight=args.style_weight, style_loss=args.style_loss,
                            identity_weight=args.identity_weight, width=args.width, encoder=args.encoder,
                            encoder_width=args.encoder_width, distill_steps=args.distill_steps,
+                           distill_lr=args.distill_lr,
                            exclude=tuple(args.exclude),
                            checkpoint_seconds=args.checkpoint_minutes * 60)
     out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.decoder.safetensors"

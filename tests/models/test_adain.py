@@ -214,9 +214,24 @@ def test_picture_alpha_zero_reproduces_the_content_features(decoder_installed, p
     none, _, _ = picture_style_network(str(style), alpha=0.0)
     full, _, _ = picture_style_network(str(style), alpha=1.0)
     with torch.no_grad():
-        features = none.encoder(x.flip(1) * 255.0 - none.caffe_mean)
-        torch.testing.assert_close(none(x), none.decoder(features))
+        b = none.border
+        padded = torch.nn.functional.pad(x, none.padding(40, 48), mode="reflect")
+        features = none.encoder(padded.flip(1) * 255.0 - none.caffe_mean)
+        torch.testing.assert_close(none(x), none.decoder(features)[..., b:b + 40, b:b + 48])
         assert not torch.allclose(full(x), none(x))
+
+
+def test_frames_are_mirrored_out_before_encoding_whatever_their_size(net):
+    from models.adain import ImageStyleNet
+
+    style = ImageStyleNet(net, *net.style_statistics(torch.rand(1, 3, 32, 32))).eval()
+    assert style.border >= 8
+    for h, w in ((40, 48), (37, 45), (480, 640), (9, 7)):
+        left, right, top, bottom = style.padding(h, w)
+        assert left == top == style.border and (w + left + right) % 8 == 0 and (h + top + bottom) % 8 == 0
+    for h, w in ((37, 45), (9, 7)):  # a frame smaller than the border is repeated out, not mirrored
+        with torch.no_grad():
+            assert style(torch.rand(1, 3, h, w)).shape == (1, 3, h, w)
 
 
 def test_picture_recoloured_to_the_photo_loses_its_colour_cast(decoder_installed, photo, tmp_path):

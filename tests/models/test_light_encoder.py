@@ -78,7 +78,10 @@ def test_train_adain_light_distills_then_trains_and_the_file_works(tmp_path, ada
               "--batch", "2", "--width", "0.125", "--encoder", "light", "--encoder-width", "0.125",
               "--distill-steps", "3", "--out", str(out), "--run-dir", str(tmp_path / "run"), "--quiet"]
     assert main([*common, "--steps", "2"]) == 0
-    assert (tmp_path / "run" / "encoder.safetensors").is_file()
+    from models.registry import read_metadata_any
+
+    dead = read_metadata_any(tmp_path / "run" / "encoder.safetensors")["dead_relu4_1_channels"]
+    assert isinstance(dead, int) and 0 <= dead <= 64  # recorded: distillation can kill ReLU channels
     assert main([*common, "--steps", "3", "--resume"]) == 0  # reuses the distilled encoder
     net, meta = load_decoder(out)
     assert meta["encoder"] == "light" and meta["train"]["final_step"] == 3
@@ -112,3 +115,12 @@ def test_a_picture_style_runs_compiled_on_the_light_encoder(tmp_path, photo):
     painting = write_rgb(tmp_path / "p.png", photo[::-1])
     stylizer = Stylizer(str(painting), device="cpu")
     assert stylizer.backend == "torchscript" and stylizer(photo).shape == photo.shape
+
+
+def test_dead_channels_counts_the_channels_that_never_fire():
+    from models.light_encoder import dead_channels
+
+    f = torch.rand(2, 4, 3, 3)
+    f[:, 1] = 0
+    f[0, 3] = 0  # fires in the other sample: alive
+    assert dead_channels(f) == 1

@@ -89,16 +89,18 @@ def lbfgs_steps(vgg: VGG19Features, x: torch.Tensor, content_target: torch.Tenso
     """
     mean = torch.tensor(CAFFE_MEAN_BGR, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
     low, high = -mean, 255.0 - mean  # the pixels a saved image can hold
-    x = torch.max(torch.min(x.detach(), high), low).contiguous().requires_grad_(True)
+    x = x.detach().clone().contiguous().requires_grad_(True)
+
+    def project() -> None:  # every image evaluated is one that can be saved as it is
+        with torch.no_grad():
+            torch.max(torch.min(x, high), low, out=x)
+
+    project()
     opt = torch.optim.LBFGS([x], max_iter=1, lr=1.0)
     last, best, best_x = 0.0, float("inf"), x.detach().clone()
 
     def objective() -> torch.Tensor:
         return pastiche_objective(vgg.forward_caffe(x, (CONTENT_LAYER, *STYLE_LAYERS)), content_target, style_grams)
-
-    def project() -> None:  # every image evaluated is one that can be saved as it is
-        with torch.no_grad():
-            torch.max(torch.min(x, high), low, out=x)
 
     def closure() -> torch.Tensor:
         nonlocal last, best, best_x

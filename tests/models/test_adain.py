@@ -1,3 +1,4 @@
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -477,7 +478,7 @@ def test_palette_recolours_each_output_frame_and_compiles(net):
         zero = ImageStyleNet(net, *stats, alpha=0.0, palette=palette).eval()
         torch.testing.assert_close(zero(x), ImageStyleNet(net, *stats, alpha=0.0).eval()(x))
         # half precision (the GPU path): the recolouring runs in float32 and the frame comes back in half
-        half = ImageStyleNet(net, *stats, palette=palette).eval().half()
+        half = copy.deepcopy(ImageStyleNet(net, *stats, palette=palette)).eval().half()  # the fixture stays fp32
         out = half(x.half())
         assert out.dtype == torch.float16 and torch.isfinite(out).all()
 

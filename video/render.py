@@ -206,11 +206,12 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
             if smoother is not None:
                 out = smoother(image, out)
             h, w = out.shape[:2]
-            output.write_video(out if not isinstance(output, Mp4Output) else out[: h - h % 2, : w - w % 2],
-                               seconds)
+            with resume_state.uninterrupted():  # a frame written is a frame counted, whenever Ctrl-C comes
+                output.write_video(out if not isinstance(output, Mp4Output) else out[: h - h % 2, : w - w % 2],
+                                   seconds)
+                frames += 1
             while early_audio:
                 output.write_audio(early_audio.pop(0))
-            frames += 1
             if progress:
                 progress(frames, info.frames, time.monotonic() - t0)
         if reader.corrupt and not opts.keep_going:

@@ -14,6 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +80,30 @@ def saved_frames(output: Path) -> int | None:
         return int(json.loads((state_dir(output) / "state.json").read_text())["frames"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back until the block is done; a signal that came is raised right after it.
+
+    Writing a frame and counting it must happen together: a signal that lands after the encoder
+    took a frame but before render counted it would save a part with one frame more than its state
+    says, which no ``--resume`` could continue. (Masking the signal would not do: in a process with
+    other threads, the kernel hands it to one of them and Python still raises it in the main thread.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # Python runs signal handlers only in the main thread: nothing arrives here to hold back
+        return
+    came: list[int] = []
+    held = [s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s is not None]
+    previous = {s: signal.signal(s, lambda signum, _frame: came.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)  # None: not set from Python
+        if came:  # now it arrives, to the handler that was there before
+            signal.raise_signal(came[0])
 
 
 def discard(output: Path) -> None:

@@ -230,9 +230,10 @@ def test_signal_mid_render_leaves_the_previous_output_and_resume_finishes_it(sig
     good = saved.read_bytes()
     saved.write_bytes(good[: len(good) // 3])  # a damaged saved part: one line, nothing touched
     assert main([*cmd, "--resume"]) == 2
-    assert "damaged" in capsys.readouterr().err and out.read_bytes() == b"previous render"
+    err = capsys.readouterr().err
+    assert "damaged" in err and out.read_bytes() == b"previous render", err
     saved.write_bytes(good)
-    assert main([*cmd, "--resume"]) == 0
+    assert main([*cmd, "--resume"]) == 0, capsys.readouterr().err
     a, b = probe(src), probe(out)
     assert b["times"] == a["times"] and b["audio"] == a["audio"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
@@ -286,6 +287,35 @@ def test_resume_continues_with_the_same_frames_times_and_audio_as_one_run(tmp_pa
     assert np.abs(primed[0][0].astype(int) - a["images"][19]).max() == 0
     assert np.array_equal(primed[0][1], b["images"][19])
     assert not (tmp_path / ".out.mp4.resume").exists()
+
+
+def test_a_signal_while_a_frame_is_encoded_leaves_a_part_that_resumes(tmp_path, monkeypatch):
+    """Ctrl-C arriving inside the encoder (after it took the frame, before render counted it) must not
+    leave a saved part with one frame more than its state says: that part could never be resumed."""
+    from video.encode import H264Encoder
+
+    src = make_clip(tmp_path / "in.mp4", frames=24, size=(96, 64))
+    out = tmp_path / "out.mp4"
+    original, calls = H264Encoder.write, []
+
+    def write_then_signal(self, image, timestamp=None):
+        original(self, image, timestamp)
+        calls.append(1)
+        if len(calls) == 10:
+            os.kill(os.getpid(), signal.SIGINT)  # the default handler raises KeyboardInterrupt right here
+            time.sleep(0.1)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        monkeypatch.setattr(H264Encoder, "write", write_then_signal)
+        with pytest.raises(KeyboardInterrupt):
+            render(str(src), str(out), invert, resume_key="k")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    monkeypatch.setattr(H264Encoder, "write", original)
+    assert len(probe(tmp_path / ".out.mp4.resume" / "video.mp4")["images"]) == 10
+    assert render(str(src), str(out), invert, resume_key="k", resume=True).frames == 24
+    assert probe(out)["times"] == probe(src)["times"]
 
 
 def test_render_takes_the_video_stable_variant_when_asked_and_with_temporal_only(tmp_path, capsys, photo):

@@ -11,6 +11,7 @@ learns on the light encoder's features; the style loss is still measured by VGG-
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ import torch
 from torch import nn
 
 from models.adain import BOTTLENECK, AdaINNet, Decoder, adain, adain_losses, mean_std, style_layers
+from models.averaging import ema_decay, ema_update
 from models.checkpoint import checkpoint_config, load_checkpoint, save_checkpoint
 from models.device import training_autocast
 from models.images import to_tensor, to_uint8, write_rgb
@@ -119,6 +121,7 @@ class AdainTrainConfig:
     distill_lr: float = 1e-4  # Adam on pruned VGG-19 filters: at 5e-3 most relu4_1 channels died (ReLU never fires)
     identity_weight: float = 0.0  # > 0: the decoder must also rebuild the photo from its own features
     style_loss: str = "moments"  # or "gram": log Gram distances on relu1_1…relu5_1, the quality metric's terms
+    ema: float = 0.995  # the decoder shipped is this moving average of the trained one's weights; 0: the last step's
 
 
 def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: dict, resume: bool = False,
@@ -150,9 +153,11 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     else:  # VGG-19 is both encoder and judge; only the decoder is saved
         net = AdaINNet(Decoder(cfg.width), VGG19Features(deepest)).to(device)
     opt = torch.optim.Adam(net.decoder.parameters(), lr=cfg.lr)
+    averaged = copy.deepcopy(net.decoder).requires_grad_(False) if cfg.ema > 0 else None
+    shipped = averaged if averaged is not None else net.decoder  # what the previews show and the run writes
     step, elapsed, phases = 0, 0.0, []
     if resume and ckpt.is_file():
-        step, elapsed = load_checkpoint(ckpt, net.decoder, opt, rng, device)
+        step, elapsed = load_checkpoint(ckpt, net.decoder, opt, rng, device, averaged)
         prior = checkpoint_config(ckpt)
         phases = prior.get("phases") or [{"from_step": 0, "config": _settings(prior)}]
     if not phases or phases[-1]["config"] != _settings(asdict(cfg)):  # a resume with other settings: a new phase
@@ -169,10 +174,10 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     def write_preview() -> None:
         if preview is None:
             return
-        net.decoder.eval()
         with torch.inference_mode():
             content, style = (to_tensor(p).to(device) for p in preview)
-            write_rgb(run_dir / "preview.png", to_uint8(net(content, *net.style_statistics(style))))
+            target = adain(net.encoder(content, (BOTTLENECK,))[BOTTLENECK], *net.style_statistics(style))
+            write_rgb(run_dir / "preview.png", to_uint8(shipped.eval()(target).clamp(0, 1)))
         net.decoder.train()
 
     net.decoder.train()
@@ -194,20 +199,22 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
                     i_loss = identity_loss(net.decoder(features), c_batch)
                     loss = loss + cfg.identity_weight * i_loss
             descend(opt, loss)
+            if averaged is not None:
+                ema_update(averaged, net.decoder, ema_decay(step, cfg.ema))
             step += 1
             elapsed += time.monotonic() - t0
             if on_step:
                 on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), 0.0, cfg.lr))
             if time.monotonic() - last >= cfg.checkpoint_seconds:
-                save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state())
+                save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state(), averaged)
                 write_preview()
                 last = time.monotonic()
     except KeyboardInterrupt:
-        save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state())
+        save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state(), averaged)
         raise
-    save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state())
+    save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state(), averaged)
     write_preview()
     meta = {**metadata, "train": {**_settings(asdict(cfg)), "final_step": step, "train_seconds": round(elapsed, 1),
                                   "phases": phases}}
-    return save_decoder(net.decoder.cpu().eval(), meta, out_path,
+    return save_decoder(shipped.cpu().eval(), meta, out_path,
                         encoder=net.encoder.cpu().eval() if cfg.encoder == "light" else None)

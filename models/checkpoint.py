@@ -23,7 +23,8 @@ def _decode_rng(values: list[int]) -> tuple:
 
 
 def save_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, step: int, elapsed: float,
-                    rng: random.Random, config: dict) -> None:
+                    rng: random.Random, config: dict, averaged: torch.nn.Module | None = None) -> None:
+    """``averaged``: the moving average of ``model``'s weights (:mod:`models.averaging`), if the run keeps one."""
     state = {
         "net": model.state_dict(),
         "opt": opt.state_dict(),
@@ -33,19 +34,25 @@ def save_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimiz
         "py_rng": torch.tensor(_encode_rng(rng), dtype=torch.int64),
         "config": config,
     }
+    if averaged is not None:
+        state["averaged"] = averaged.state_dict()
     tmp = path.with_name(path.name + ".part")
     torch.save(state, tmp)
     os.replace(tmp, path)
 
 
 def load_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, rng: random.Random,
-                    device: torch.device) -> tuple[int, float]:
+                    device: torch.device, averaged: torch.nn.Module | None = None) -> tuple[int, float]:
     """Restore ``model``, ``opt`` and the RNGs in place; returns (step, elapsed seconds).
+
+    ``averaged``: restored too; from a checkpoint that kept no average, it starts at ``model``'s weights.
 
     The optimizer keeps its own learning rate (the resumed command's ``--lr``), not the saved one:
     ``load_state_dict`` alone would bring back the old rate and silently ignore a new one."""
     state = torch.load(path, weights_only=True, map_location=device)
     model.load_state_dict(state["net"])
+    if averaged is not None:
+        averaged.load_state_dict(state.get("averaged", state["net"]))
     rates = [group["lr"] for group in opt.param_groups]
     opt.load_state_dict(state["opt"])
     for group, lr in zip(opt.param_groups, rates):

@@ -31,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--identity-weight", type=float, default=0.0,
                    help="also rebuild each photo from its own features (pixel loss; speeds up training, keeps "
                         "the photo's shapes); 0 = the paper's losses only")
+    p.add_argument("--ema", type=float, default=0.995, metavar="DECAY",
+                   help="ship the moving average of the decoder's weights with this decay per step (default: "
+                        "0.995, about the last 200 steps); 0 ships the last step's weights")
     p.add_argument("--width", type=float, default=1.0, help="decoder width relative to the paper's (default: 1)")
     p.add_argument("--encoder", choices=("vgg19", "light"), default="vgg19",
                    help="vgg19: the paper's encoder; light: a small one distilled from VGG-19 first, for live use")
@@ -62,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--width must be between 0.05 and 4")
     if not 0.05 <= args.encoder_width <= 1:
         raise UserError("--encoder-width must be between 0.05 and 1")
+    if not 0.0 <= args.ema < 1.0:
+        raise UserError("--ema must be at least 0 and below 1")
     if args.distill_steps < 1:
         raise UserError("--distill-steps must be at least 1")
     minutes = args.minutes if args.minutes is not None or args.steps is not None else 60.0
@@ -70,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                            style_weight=args.style_weight, style_loss=args.style_loss,
                            identity_weight=args.identity_weight, width=args.width, encoder=args.encoder,
                            encoder_width=args.encoder_width, distill_steps=args.distill_steps,
-                           distill_lr=args.distill_lr,
+                           distill_lr=args.distill_lr, ema=args.ema,
                            exclude=tuple(args.exclude),
                            checkpoint_seconds=args.checkpoint_minutes * 60)
     out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.decoder.safetensors"

@@ -56,26 +56,18 @@ def xdo(display: str, *args: str) -> str:
                           text=True, timeout=20).stdout.strip()
 
 
-def _x11():
-    import ctypes
-    import ctypes.util
-
-    x11 = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11") or "libX11.so.6")
-    x11.XOpenDisplay.restype = ctypes.c_void_p
-    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
-    return x11
-
-
 def request_close(display: str, window: str) -> None:
     """Send WM_DELETE_WINDOW, exactly what a window manager sends when the user clicks the close button."""
     import ctypes
+    import ctypes.util
 
     class ClientMessage(ctypes.Structure):
         _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
                     ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
                     ("format", ctypes.c_int), ("data", ctypes.c_long * 5), ("pad", ctypes.c_long * 12)]
 
-    x11 = _x11()
+    x11 = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11") or "libX11.so.6")
+    x11.XOpenDisplay.restype = ctypes.c_void_p
     x11.XInternAtom.restype = ctypes.c_ulong
     x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
     x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
@@ -91,15 +83,12 @@ def request_close(display: str, window: str) -> None:
 
 
 def window_pixels(display: str, window: str) -> np.ndarray:
-    """The window's pixels on the screen (``H×W×3`` RGB, without the mouse pointer), grabbed by
-    FFmpeg's x11grab through PyAV."""
-    import av
+    from PIL import ImageGrab
 
     geo = dict(line.split("=") for line in xdo(display, "getwindowgeometry", "--shell", window).splitlines())
     x, y, w, h = (int(geo[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
-    options = {"video_size": f"{w}x{h}", "grab_x": str(x), "grab_y": str(y), "draw_mouse": "0"}
-    with av.open(display, format="x11grab", options=options) as screen:
-        return next(screen.decode(video=0)).to_ndarray(format="rgb24")
+    shot = np.asarray(ImageGrab.grab(xdisplay=display))
+    return shot[y : y + h, x : x + w, :3]
 
 
 def wait_for(predicate, timeout: float = 30.0, step: float = 0.2, what: str = "condition"):

@@ -95,7 +95,7 @@ def uninterrupted() -> Iterator[None]:
         yield  # Python runs signal handlers only in the main thread: nothing arrives here to hold back
         return
     came: list[int] = []
-    held = [s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s is not None]
+    held = (signal.SIGINT, signal.SIGTERM)
     previous = {s: signal.signal(s, lambda signum, _frame: came.append(signum)) for s in held}
     try:
         yield

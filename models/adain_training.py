@@ -38,10 +38,23 @@ def identity_loss(rebuilt: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.mse_loss(rebuilt.float() * 255.0, photo.float() * 255.0)
 
 
-def _settings(config: dict) -> dict:
+def run_settings(config: dict) -> dict:
     """A run's settings without its data folders and bookkeeping (what a phase of training is)."""
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()
             if k not in ("content", "styles", "phases", "minutes", "steps", "checkpoint_seconds")}
+
+
+def run_phases(resumed: Path | None, step: int, settings: dict, command: str | None) -> list[dict]:
+    """A run's phases: each stretch of steps trained with one set of settings, with the command that
+    ran it. ``resumed``: the checkpoint a resume continues (its phases go on; a resume with other
+    settings starts a new phase at ``step``)."""
+    phases: list[dict] = []
+    if resumed is not None and resumed.is_file():
+        prior = checkpoint_config(resumed)
+        phases = prior.get("phases") or [{"from_step": 0, "config": run_settings(prior)}]
+    if not phases or phases[-1]["config"] != settings:
+        phases.append({"from_step": step, "command": command, "config": settings})
+    return phases
 
 
 def descend(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
@@ -155,13 +168,10 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     opt = torch.optim.Adam(net.decoder.parameters(), lr=cfg.lr)
     averaged = copy.deepcopy(net.decoder).requires_grad_(False) if cfg.ema > 0 else None
     shipped = averaged if averaged is not None else net.decoder  # what the previews show and the run writes
-    step, elapsed, phases = 0, 0.0, []
+    step, elapsed = 0, 0.0
     if resume and ckpt.is_file():
         step, elapsed = load_checkpoint(ckpt, net.decoder, opt, rng, device, averaged)
-        prior = checkpoint_config(ckpt)
-        phases = prior.get("phases") or [{"from_step": 0, "config": _settings(prior)}]
-    if not phases or phases[-1]["config"] != _settings(asdict(cfg)):  # a resume with other settings: a new phase
-        phases.append({"from_step": step, "command": metadata.get("command"), "config": _settings(asdict(cfg))})
+    phases = run_phases(ckpt if resume else None, step, run_settings(asdict(cfg)), metadata.get("command"))
 
     def state() -> dict:
         return {**asdict(cfg), "phases": phases}
@@ -214,7 +224,7 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
         raise
     save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state(), averaged)
     write_preview()
-    meta = {**metadata, "train": {**_settings(asdict(cfg)), "final_step": step, "train_seconds": round(elapsed, 1),
+    meta = {**metadata, "train": {**run_settings(asdict(cfg)), "final_step": step, "train_seconds": round(elapsed, 1),
                                   "phases": phases}}
     return save_decoder(shipped.cpu().eval(), meta, out_path,
                         encoder=net.encoder.cpu().eval() if cfg.encoder == "light" else None)

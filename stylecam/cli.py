@@ -15,6 +15,7 @@ from stylecam.commands import (
     bank,
     bench,
     demo,
+    distill_adain,
     gallery,
     image,
     live,
@@ -25,7 +26,7 @@ from stylecam.commands import (
     train_adain,
 )
 
-COMMANDS = (live, render, demo, image, styles, gallery, train, bank, train_adain, bench, temporal_error)
+COMMANDS = (live, render, demo, image, styles, gallery, train, bank, train_adain, distill_adain, bench, temporal_error)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -61,3 +61,18 @@ class Progress:
         if self.tty and not self.quiet and self._width:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def run_position(step: int, elapsed: float, total_steps: int | None, budget_seconds: float | None
+                 ) -> tuple[float | None, float | None, float]:
+    """(fraction done, seconds left, steps/s) of a run bounded by a step count, a time budget or both
+    (whichever ends it first)."""
+    rate = step / max(elapsed, 1e-9)
+    fractions, etas = [], []
+    if total_steps:
+        fractions.append(step / total_steps)
+        etas.append((total_steps - step) / max(rate, 1e-9))
+    if budget_seconds:
+        fractions.append(elapsed / budget_seconds)
+        etas.append(budget_seconds - elapsed)
+    return (max(fractions) if fractions else None), (min(etas) if etas else None), rate

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 from pathlib import Path
 
 from models.errors import UserError
-from stylecam.commands.options import add_run_options
+from stylecam.commands.options import add_run_options, require_folders, run_training
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -51,9 +50,7 @@ def run(args: argparse.Namespace) -> int:
         net, meta = load_style(resolve(spec))
         teachers.append(net)
         metas.append(meta)
-    for folder in args.data:
-        if not Path(folder).exists():
-            raise UserError(f"training data not found: {folder}")
+    require_folders(args.data)
     try:
         sampler = CropSampler(list_images(args.data), args.size, 256, 2000, random.Random(0))
     except (FileNotFoundError, ValueError) as exc:
@@ -67,17 +64,13 @@ def run(args: argparse.Namespace) -> int:
         bar.update(r.step / r.total_steps, f"step {r.step} distance {r.content:.4g} {rate:.2f} steps/s",
                    (r.total_steps - r.step) / max(rate, 1e-9))
 
-    try:
-        bank, steps, seconds = distill_bank(
-            teachers, sampler, args.steps, run_dir, batch=args.batch, lr=args.lr, resume=args.resume,
-            checkpoint_seconds=args.checkpoint_minutes * 60, device=resolve_device(args.device), on_step=on_step)
-    except KeyboardInterrupt:
-        bar.close()
-        print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)
+    result = run_training(lambda: distill_bank(
+        teachers, sampler, args.steps, run_dir, batch=args.batch, lr=args.lr, resume=args.resume,
+        checkpoint_seconds=args.checkpoint_minutes * 60, device=resolve_device(args.device), on_step=on_step),
+        bar, run_dir, (ValueError,))
+    if result is None:
         return 130
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    bar.close()
+    bank, steps, seconds = result
     keep = ("name", "artist", "title", "year", "style_sha256", "command")
     styles = [{k: m[k] for k in keep if k in m} for m in metas]
     meta = {"name": args.name, "tier": metas[0].get("tier", "fast"), "value_range": "RGB float [0, 1] in and out",

@@ -56,3 +56,33 @@ def stop_on_signals():
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)
+
+
+def require_folders(folders: list[str]) -> None:
+    """A training command's data folders must exist: one clear line otherwise, before anything loads."""
+    from pathlib import Path
+
+    from models.errors import UserError
+
+    for folder in folders:
+        if not Path(folder).exists():
+            raise UserError(f"training data not found: {folder}")
+
+
+def run_training(job, bar, run_dir, errors: tuple[type[Exception], ...] = (FileNotFoundError, ValueError)):
+    """``job()``'s result, or ``None`` when Ctrl-C or SIGTERM stopped it (the job saved its checkpoint
+    first; the caller exits 130). ``errors`` (bad data, bad settings) end as one line."""
+    import sys
+
+    from models.errors import UserError
+
+    try:
+        result = job()
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)
+        return None
+    except errors as exc:
+        raise UserError(str(exc)) from None
+    bar.close()
+    return result

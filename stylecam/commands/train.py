@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 from pathlib import Path
 
 from models.errors import UserError
-from stylecam.commands.options import add_run_options
+from stylecam.commands.options import add_run_options, require_folders, run_training
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -68,14 +67,12 @@ def run(args: argparse.Namespace) -> int:
     from models.images import read_rgb
     from models.registry import user_style_dir, user_style_path
     from models.training import TrainConfig, train
-    from stylecam.progress import Progress
+    from stylecam.progress import Progress, run_position
     from stylecam.samples import sample_photo
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    for folder in args.data:
-        if not Path(folder).exists():
-            raise UserError(f"training data not found: {folder}")
+    require_folders(args.data)
     for painting in args.style:
         read_rgb(painting)  # a clear error now rather than after loading the photos
     style_meta = per_style_metadata(args)
@@ -103,29 +100,17 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(f"train {args.name}", quiet=args.quiet)
 
     def on_step(r) -> None:
-        rate = r.step / max(r.elapsed, 1e-9)
-        fractions, etas = [], []
-        if r.total_steps:
-            fractions.append(r.step / r.total_steps)
-            etas.append((r.total_steps - r.step) / max(rate, 1e-9))
-        if r.budget_seconds:
-            fractions.append(r.elapsed / r.budget_seconds)
-            etas.append(r.budget_seconds - r.elapsed)
-        fraction = max(fractions) if fractions else None
+        fraction, eta, rate = run_position(r.step, r.elapsed, r.total_steps, r.budget_seconds)
         text = f"step {r.step} style {r.style:.4g} content {r.content:.4g} {rate:.2f} steps/s lr {r.lr:.2g}"
         if args.temporal_weight:
             text += f" temporal {r.temporal:.3g}"
-        progress.update(fraction, text, min(etas) if etas else None)
+        progress.update(fraction, text, eta)
 
-    try:
-        path = train(cfg, run_dir, out, meta, resume=args.resume, on_step=on_step,
-                     preview_image=sample_photo(), device=resolve_device(args.device), style_meta=style_meta)
-    except KeyboardInterrupt:
-        progress.close()
-        print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)
+    path = run_training(lambda: train(cfg, run_dir, out, meta, resume=args.resume, on_step=on_step,
+                                      preview_image=sample_photo(), device=resolve_device(args.device),
+                                      style_meta=style_meta),
+                        progress, run_dir, (FileNotFoundError, ValueError, FloatingPointError))
+    if path is None:
         return 130
-    except (FileNotFoundError, ValueError, FloatingPointError) as exc:
-        raise UserError(str(exc)) from None
-    progress.close()
     print(f"wrote {path} (style {args.name!r}; preview in {run_dir})")
     return 0

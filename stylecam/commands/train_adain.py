@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 from pathlib import Path
 
 from models.errors import UserError
-from stylecam.commands.options import add_run_options
+from stylecam.commands.options import add_run_options, require_folders, run_training
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,14 +52,12 @@ def run(args: argparse.Namespace) -> int:
     from models.adain_training import AdainTrainConfig, train_adain
     from models.device import resolve_device
     from models.registry import user_style_dir
-    from stylecam.progress import Progress
+    from stylecam.progress import Progress, run_position
     from stylecam.samples import sample_photo
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    for folder in [*args.content, *args.styles]:
-        if not Path(folder).exists():
-            raise UserError(f"training data not found: {folder}")
+    require_folders([*args.content, *args.styles])
     if not 0.05 <= args.width <= 4:
         raise UserError("--width must be between 0.05 and 4")
     if not 0.05 <= args.encoder_width <= 1:
@@ -83,9 +80,7 @@ def run(args: argparse.Namespace) -> int:
     bar = Progress(f"train-adain {args.name}", quiet=args.quiet)
 
     def on_step(r) -> None:
-        rate = r.step / max(r.elapsed, 1e-9)
-        fraction = r.step / r.total_steps if r.total_steps else r.elapsed / r.budget_seconds
-        eta = (r.total_steps - r.step) / rate if r.total_steps else r.budget_seconds - r.elapsed
+        fraction, eta, rate = run_position(r.step, r.elapsed, r.total_steps, r.budget_seconds)
         bar.update(fraction, f"step {r.step} content {r.content:.4g} style {r.style:.4g} {rate:.2f} steps/s", eta)
 
     distill_bar = Progress(f"distill {args.name}", quiet=args.quiet)
@@ -97,15 +92,11 @@ def run(args: argparse.Namespace) -> int:
 
     meta = {"name": args.name, "command": "stylecam " + shlex.join(args.argv)}
     preview = (sample_photo("astronaut")[::2, ::2].copy(), sample_photo("coffee")[::2, ::2].copy())
-    try:
-        path = train_adain(cfg, run_dir, out, meta, resume=args.resume, on_step=on_step, preview=preview,
-                           device=resolve_device(args.device), on_distill_step=on_distill_step)
-    except KeyboardInterrupt:
-        bar.close()
-        print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)
+    path = run_training(lambda: train_adain(cfg, run_dir, out, meta, resume=args.resume, on_step=on_step,
+                                            preview=preview, device=resolve_device(args.device),
+                                            on_distill_step=on_distill_step),
+                        bar, run_dir)
+    if path is None:
         return 130
-    except (FileNotFoundError, ValueError) as exc:
-        raise UserError(str(exc)) from None
-    bar.close()
     print(f"wrote {path}")
     return 0

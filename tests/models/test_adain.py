@@ -404,15 +404,22 @@ def test_identity_loss_teaches_the_decoder_to_rebuild_the_photo(net):
     assert identity_loss(photo, photo).item() == 0.0 and losses[-1] < 0.5 * losses[0]
 
 
-def test_the_shipped_decoder_is_the_projects_own_and_stylizes(tmp_path):
+@pytest.mark.parametrize("name, command, kind, megabytes", [
+    ("adain", "stylecam train-adain", "vgg19", 8),
+    ("adain-light", "stylecam distill-adain", "light", 1),  # the live one: taught by the VGG-19 one
+])
+def test_the_shipped_decoders_are_the_projects_own_and_stylize(tmp_path, name, command, kind, megabytes):
     from models.images import write_rgb
-    from models.registry import SHIPPED_DIR, load_decoder
+    from models.registry import SHIPPED_DIR, find_decoder, load_decoder
     from models.runtime import Stylizer
 
-    path = SHIPPED_DIR / "adain.decoder.safetensors"
+    path = SHIPPED_DIR / f"{name}.decoder.safetensors"
     _, meta = load_decoder(path)
-    assert meta["command"].startswith("stylecam train-adain") and meta["encoder"] == "vgg19"
-    assert meta["train"]["phases"][0]["from_step"] == 0 and path.stat().st_size < 8 * 1024 * 1024
+    assert meta["command"].startswith(command) and meta["encoder"] == kind
+    assert meta["train"]["phases"][0]["from_step"] == 0 and path.stat().st_size < megabytes * 1024 * 1024
+    if kind == "light":
+        assert meta["teacher"]["file"] == "adain.decoder.safetensors" and meta["init"]["command"]
+    assert find_decoder(prefer=kind) == path  # live prefers the light one, image and render VGG-19's
     yy, xx = np.mgrid[0:64, 0:64]
     photo = np.stack([xx * 4, yy * 4, 128 + 0 * xx], axis=-1).astype(np.uint8)
     red = np.zeros((64, 64, 3), np.uint8)

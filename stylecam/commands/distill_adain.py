@@ -7,27 +7,17 @@ import shlex
 from pathlib import Path
 
 from models.errors import UserError
-from stylecam.commands.options import add_run_options, require_folders, run_training
+from stylecam.commands.options import add_picture_training_options, add_run_options, require_folders, run_training
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("distill-adain", help="train the light AdaIN network (live picture styles) to reproduce "
                                              "the VGG-19 one's pictures")
-    p.add_argument("--content", required=True, nargs="+", help="folders of content photos")
-    p.add_argument("--styles", required=True, nargs="+", help="folders of style images (paintings)")
+    add_picture_training_options(p, name="adain-light", size=128, lr=2e-4)
     p.add_argument("--teacher", default="vgg19", metavar="vgg19|FILE",
                    help="the VGG-19 AdaIN decoder to learn from (default: the installed one)")
     p.add_argument("--init", metavar="FILE", help="a light AdaIN decoder to start from (default: VGG-19 pruned "
                                                    "to --encoder-width and a new decoder of --width)")
-    p.add_argument("--name", default="adain-light")
-    p.add_argument("--exclude", nargs="+", default=[], metavar="GLOB",
-                   help="leave out files whose name matches (held-out paintings and photos for evaluation)")
-    budget = p.add_mutually_exclusive_group()
-    budget.add_argument("--minutes", type=float, help="time budget (default: 60)")
-    budget.add_argument("--steps", type=int)
-    p.add_argument("--size", type=int, default=128, help="crop size in px (default: 128)")
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--perceptual-weight", type=float, default=1.0,
                    help="weight of the VGG-19 relu1_1-relu3_1 feature distance beside the pixel distance")
     p.add_argument("--style-weight", type=float, default=6.0,

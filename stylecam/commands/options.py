@@ -32,6 +32,22 @@ def region_of(args: argparse.Namespace) -> tuple[str, str] | None:
     return None if args.mask is None else (args.mask_style, args.mask)
 
 
+def add_picture_training_options(p: argparse.ArgumentParser, name: str, size: int, lr: float) -> None:
+    """What the two AdaIN training commands share: photo and painting folders, held-out files, a
+    step or time budget, crop size, batch and learning rate."""
+    p.add_argument("--content", required=True, nargs="+", help="folders of content photos")
+    p.add_argument("--styles", required=True, nargs="+", help="folders of style images (paintings)")
+    p.add_argument("--name", default=name)
+    p.add_argument("--exclude", nargs="+", default=[], metavar="GLOB",
+                   help="leave out files whose name matches (held-out paintings and photos for evaluation)")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float, help="time budget (default: 60)")
+    budget.add_argument("--steps", type=int)
+    p.add_argument("--size", type=int, default=size, help=f"crop size in px (default: {size})")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--lr", type=float, default=lr)
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """The options every training command shares: device, threads, checkpoint interval, quiet."""
     p.add_argument("--device", default="auto")

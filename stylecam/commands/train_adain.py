@@ -7,22 +7,12 @@ import shlex
 from pathlib import Path
 
 from models.errors import UserError
-from stylecam.commands.options import add_run_options, require_folders, run_training
+from stylecam.commands.options import add_picture_training_options, add_run_options, require_folders, run_training
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train-adain", help="train the AdaIN decoder (any image as a style, no per-style training)")
-    p.add_argument("--content", required=True, nargs="+", help="folders of content photos")
-    p.add_argument("--styles", required=True, nargs="+", help="folders of style images (paintings)")
-    p.add_argument("--name", default="adain")
-    p.add_argument("--exclude", nargs="+", default=[], metavar="GLOB",
-                   help="leave out files whose name matches (held-out paintings and photos for evaluation)")
-    budget = p.add_mutually_exclusive_group()
-    budget.add_argument("--minutes", type=float, help="time budget (default: 60)")
-    budget.add_argument("--steps", type=int)
-    p.add_argument("--size", type=int, default=192, help="crop size in px (default: 192)")
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--lr", type=float, default=1e-4)
+    add_picture_training_options(p, name="adain", size=192, lr=1e-4)
     p.add_argument("--style-weight", type=float, default=10.0)
     p.add_argument("--style-loss", choices=("moments", "gram"), default="moments",
                    help="moments: the paper's mean/std of relu1_1-relu4_1; gram: log Gram distances of relu1_1-relu5_1 "

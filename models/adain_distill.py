@@ -173,7 +173,7 @@ def distill_adain(cfg: DistillConfig, run_dir: Path, out_path: Path, metadata: d
                 pixel = F.l1_loss(output, target)
                 perceptual = feature_distance(feats, target_feats)
                 loss = pixel + cfg.perceptual_weight * perceptual
-                style = log_gram_distance(feats, style_feats) if style_feats else torch.zeros(())
+                style = log_gram_distance(feats, style_feats) if style_feats else output.new_zeros(())
                 loss = loss + cfg.style_weight * style
             descend(opt, loss)
             if averaged is not None:

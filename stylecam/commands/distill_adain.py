@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 from models.errors import UserError
-from stylecam.commands.options import add_picture_training_options, add_run_options, require_folders, run_training
+from stylecam.commands.options import add_picture_training_options, require_folders, run_training
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,12 +26,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoder-width", type=float, default=0.25, help="without --init: light encoder channels "
                                                                      "relative to VGG-19's")
     p.add_argument("--width", type=float, default=0.25, help="without --init: decoder width relative to the paper's")
-    p.add_argument("--ema", type=float, default=0.995, metavar="DECAY",
-                   help="ship the moving average of the weights with this decay per step; 0: the last step's")
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--out", help="decoder file (default: the user style folder)/NAME.decoder.safetensors")
-    p.add_argument("--run-dir", help="checkpoint and preview folder")
-    add_run_options(p)
     p.set_defaults(func=run)
 
 

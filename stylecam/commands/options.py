@@ -34,7 +34,8 @@ def region_of(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def add_picture_training_options(p: argparse.ArgumentParser, name: str, size: int, lr: float) -> None:
     """What the two AdaIN training commands share: photo and painting folders, held-out files, a
-    step or time budget, crop size, batch and learning rate."""
+    step or time budget, crop size, batch, learning rate, weight averaging, resume, outputs and
+    the run options."""
     p.add_argument("--content", required=True, nargs="+", help="folders of content photos")
     p.add_argument("--styles", required=True, nargs="+", help="folders of style images (paintings)")
     p.add_argument("--name", default=name)
@@ -46,6 +47,13 @@ def add_picture_training_options(p: argparse.ArgumentParser, name: str, size: in
     p.add_argument("--size", type=int, default=size, help=f"crop size in px (default: {size})")
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=lr)
+    p.add_argument("--ema", type=float, default=0.995, metavar="DECAY",
+                   help="ship the moving average of the weights with this decay per step (default: 0.995, about "
+                        "the last 200 steps); 0 ships the last step's weights")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--out", help="decoder file (default: the user style folder)/NAME.decoder.safetensors")
+    p.add_argument("--run-dir", help="checkpoint and preview folder")
+    add_run_options(p)
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:

@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 from models.errors import UserError
-from stylecam.commands.options import add_picture_training_options, add_run_options, require_folders, run_training
+from stylecam.commands.options import add_picture_training_options, require_folders, run_training
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,19 +20,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--identity-weight", type=float, default=0.0,
                    help="also rebuild each photo from its own features (pixel loss; speeds up training, keeps "
                         "the photo's shapes); 0 = the paper's losses only")
-    p.add_argument("--ema", type=float, default=0.995, metavar="DECAY",
-                   help="ship the moving average of the decoder's weights with this decay per step (default: "
-                        "0.995, about the last 200 steps); 0 ships the last step's weights")
     p.add_argument("--width", type=float, default=1.0, help="decoder width relative to the paper's (default: 1)")
     p.add_argument("--encoder", choices=("vgg19", "light"), default="vgg19",
                    help="vgg19: the paper's encoder; light: a small one distilled from VGG-19 first, for live use")
     p.add_argument("--encoder-width", type=float, default=0.25, help="light encoder channels relative to VGG-19's")
     p.add_argument("--distill-steps", type=int, default=2000, help="steps distilling the light encoder")
     p.add_argument("--distill-lr", type=float, default=1e-4, help="learning rate distilling the light encoder")
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--out", help="decoder file (default: the user style folder)/NAME.decoder.safetensors")
-    p.add_argument("--run-dir", help="checkpoint and preview folder")
-    add_run_options(p)
     p.set_defaults(func=run)
 
 

@@ -32,10 +32,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from models import losses
 from models.adain import BOTTLENECK, AdaINNet, Decoder, adain, log_gram_distance, mean_std
-from models.adain_training import descend, run_phases, run_settings
+from models.adain_training import descend
 from models.averaging import ema_decay, ema_update
-from models.checkpoint import load_checkpoint, save_checkpoint
+from models.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
 from models.device import training_autocast
 from models.images import to_tensor, to_uint8, write_rgb
 from models.light_encoder import LightEncoder
@@ -48,13 +49,8 @@ PERCEPTUAL_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1")
 
 def feature_distance(student: dict[str, torch.Tensor], teacher: dict[str, torch.Tensor],
                      layers: tuple[str, ...] = PERCEPTUAL_LAYERS) -> torch.Tensor:
-    """Σ over ``layers`` of the mean squared feature difference, each divided by the teacher's mean
-    square so that every layer counts alike."""
-    total = teacher[layers[0]].new_zeros((), dtype=torch.float32)
-    for layer in layers:
-        target = teacher[layer].float()
-        total = total + F.mse_loss(student[layer].float(), target) / target.pow(2).mean().clamp_min(1e-8)
-    return total
+    """:func:`models.losses.feature_distance` on the distillation's layers."""
+    return losses.feature_distance(student, teacher, layers)
 
 
 def stylize(net: AdaINNet, content: torch.Tensor, style: torch.Tensor) -> torch.Tensor:

@@ -24,7 +24,7 @@ from torch import nn
 
 from models.adain import BOTTLENECK, AdaINNet, Decoder, adain, adain_losses, mean_std, style_layers
 from models.averaging import ema_decay, ema_update
-from models.checkpoint import checkpoint_config, load_checkpoint, save_checkpoint
+from models.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
 from models.device import training_autocast
 from models.images import to_tensor, to_uint8, write_rgb
 from models.light_encoder import TAPS, Embeddings, LightEncoder, dead_channels, distillation_loss
@@ -36,25 +36,6 @@ from models.vgg import VGG19Features
 def identity_loss(rebuilt: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
     """Mean squared difference of the decoded photo features and the photo, in 0-255 pixel units."""
     return torch.nn.functional.mse_loss(rebuilt.float() * 255.0, photo.float() * 255.0)
-
-
-def run_settings(config: dict) -> dict:
-    """A run's settings without its data folders and bookkeeping (what a phase of training is)."""
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()
-            if k not in ("content", "styles", "phases", "minutes", "steps", "checkpoint_seconds")}
-
-
-def run_phases(resumed: Path | None, step: int, settings: dict, command: str | None) -> list[dict]:
-    """A run's phases: each stretch of steps trained with one set of settings, with the command that
-    ran it. ``resumed``: the checkpoint a resume continues (its phases go on; a resume with other
-    settings starts a new phase at ``step``)."""
-    phases: list[dict] = []
-    if resumed is not None and resumed.is_file():
-        prior = checkpoint_config(resumed)
-        phases = prior.get("phases") or [{"from_step": 0, "config": run_settings(prior)}]
-    if not phases or phases[-1]["config"] != settings:
-        phases.append({"from_step": step, "command": command, "config": settings})
-    return phases
 
 
 def descend(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:

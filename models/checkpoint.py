@@ -65,3 +65,22 @@ def load_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimiz
 def checkpoint_config(path: Path) -> dict:
     """The config dict a checkpoint was written with (its run's settings)."""
     return dict(torch.load(path, weights_only=True, map_location="cpu").get("config") or {})
+
+
+def run_settings(config: dict) -> dict:
+    """A run's settings without its data folders and bookkeeping (what a phase of training is)."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()
+            if k not in ("content", "styles", "data", "phases", "minutes", "steps", "checkpoint_seconds")}
+
+
+def run_phases(resumed: Path | None, step: int, settings: dict, command: str | None) -> list[dict]:
+    """A run's phases: each stretch of steps trained with one set of settings, with the command that
+    ran it. ``resumed``: the checkpoint a resume continues (its phases go on; a resume with other
+    settings starts a new phase at ``step``)."""
+    phases: list[dict] = []
+    if resumed is not None and resumed.is_file():
+        prior = checkpoint_config(resumed)
+        phases = prior.get("phases") or [{"from_step": 0, "config": run_settings(prior)}]
+    if not phases or phases[-1]["config"] != settings:
+        phases.append({"from_step": step, "command": command, "config": settings})
+    return phases

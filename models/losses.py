@@ -38,6 +38,29 @@ def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(features, target)
 
 
+def feature_distance(student: dict[str, torch.Tensor], teacher: dict[str, torch.Tensor],
+                     layers: tuple[str, ...]) -> torch.Tensor:
+    """Σ over ``layers`` of the mean squared feature difference, each divided by the teacher's mean
+    square so that every layer counts alike (float32)."""
+    total = teacher[layers[0]].new_zeros((), dtype=torch.float32)
+    for layer in layers:
+        target = teacher[layer].float()
+        total = total + F.mse_loss(student[layer].float(), target) / target.pow(2).mean().clamp_min(1e-8)
+    return total
+
+
+def gram_distance(student: dict[str, torch.Tensor], teacher: dict[str, torch.Tensor],
+                  layers: tuple[str, ...]) -> torch.Tensor:
+    """Σ over ``layers`` of the mean squared difference of each sample's Gram matrices, each divided by the
+    teacher's mean square Gram entry: a texture distance that, unlike :func:`feature_distance`, does not ask
+    the strokes to be in the same places (float32)."""
+    total = teacher[layers[0]].new_zeros((), dtype=torch.float32)
+    for layer in layers:
+        target = gram(teacher[layer].float())
+        total = total + F.mse_loss(gram(student[layer].float()), target) / target.pow(2).mean().clamp_min(1e-12)
+    return total
+
+
 def tv_loss(image: torch.Tensor) -> torch.Tensor:
     """Anisotropic total variation (mean absolute difference of neighbours) of ``N×C×H×W`` images."""
     dx = (image[..., :, 1:] - image[..., :, :-1]).abs().mean()

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from models.transformer import NetConfig, TransformerNet
+from models.transformer import NetConfig, TransformerNet, build_network
 
 
 def norm_layout(net: nn.Module) -> list[tuple[str, int]]:
@@ -67,7 +67,7 @@ class StyleBank(nn.Module):
         super().__init__()
         if not 1 <= n_styles <= 256:
             raise ValueError(f"a style bank holds 1..256 styles, got {n_styles}")
-        self.net = TransformerNet(config)
+        self.net = build_network(config)
         self.layout = norm_layout(self.net)
         self.table = nn.Parameter(norm_vector(self.net).repeat(n_styles, 1))
         norm_keys = set(split_vector(self.layout, self.table[0]))
@@ -91,7 +91,7 @@ class StyleBank(nn.Module):
 
     def network_for(self, weights: dict[int, float]) -> TransformerNet:
         """A standalone eval-mode network with the blended style's norm parameters."""
-        net = TransformerNet(self.net.config)
+        net = build_network(self.net.config)
         net.load_state_dict(self.net.state_dict())
         write_norm_params(net, self.layout, mix_rows(self.table.detach(), weights))
         return net.eval()

@@ -44,9 +44,13 @@ def export(net: torch.nn.Module) -> bytes:
 class OnnxNet:
     """An ONNX Runtime session behind the call signature of a TorchScript module (CPU, float32)."""
 
-    def __init__(self, model: bytes, threads: int | None = None) -> None:
+    def __init__(self, model: bytes, threads: int | None = None, multiple: int = 1) -> None:
+        """``multiple``: the graph wants sides that are multiples of this (the live tier's patch); other
+        frames are padded (edge pixels repeated) before it and cropped after, as the network's own
+        ``forward`` does (a traced graph cannot keep that data-dependent padding)."""
         import onnxruntime as ort
 
+        self.multiple = multiple
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.inter_op_num_threads = 1
@@ -56,8 +60,13 @@ class OnnxNet:
         self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.session.run(None, {"x": np.ascontiguousarray(x.detach().float().cpu().numpy())})[0]
-        return torch.from_numpy(y)
+        a = x.detach().float().cpu().numpy()
+        h, w = a.shape[2:]
+        ph, pw = -h % self.multiple, -w % self.multiple
+        if ph or pw:
+            a = np.pad(a, ((0, 0), (0, 0), (0, ph), (0, pw)), mode="edge")
+        y = self.session.run(None, {"x": np.ascontiguousarray(a)})[0]
+        return torch.from_numpy(np.ascontiguousarray(y[:, :, :h, :w]) if ph or pw else y)
 
 
 def load_cached(net: torch.nn.Module, path: Path) -> tuple[OnnxNet, bool]:
@@ -65,9 +74,10 @@ def load_cached(net: torch.nn.Module, path: Path) -> tuple[OnnxNet, bool]:
 
     Returns ``(network, from_cache)``.
     """
+    multiple = int(getattr(net, "patch", 1))
     if path.is_file():
         try:
-            return OnnxNet(path.read_bytes()), True
+            return OnnxNet(path.read_bytes(), multiple=multiple), True
         except Exception:  # noqa: BLE001 - a stale or broken cache entry (ORT raises its own types): rebuild
             path.unlink(missing_ok=True)
     model = export(net)
@@ -79,4 +89,4 @@ def load_cached(net: torch.nn.Module, path: Path) -> tuple[OnnxNet, bool]:
     except OSError:  # a read-only or full cache only costs start-up time
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-    return OnnxNet(model), False
+    return OnnxNet(model, multiple=multiple), False

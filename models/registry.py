@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from models.errors import UserError
-from models.transformer import NetConfig, TransformerNet
+from models.transformer import NetConfig, TransformerNet, build_network
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "weights"
 META_KEY = "stylecam"
@@ -164,13 +164,15 @@ def default_style_name() -> str:
 
 VIDEO_DIR = "video"  # beside the styles: their video-stable variants, trained with the temporal loss
 QUALITY_DIR = "quality"  # beside the styles: quality-tier networks of the same paintings, for GPUs
+LIVE_DIR = "live"  # beside the styles: live-tier networks of the same paintings (8×8 patches), for CPUs
+TIER_NAMES = ("live", "fast", "quality")
 
 
 def variant(name: str, kind: str) -> Path | None:
-    """A named style's variant of ``kind`` (``video`` or ``quality``): ``weights/KIND/NAME.safetensors``
+    """A named style's variant of ``kind`` (``video``, ``quality`` or ``live``): ``weights/KIND/NAME.safetensors``
     shipped, or the same in the user style folder; ``None`` when there is none. Variants are not
     listed as styles of their own."""
-    if kind not in (VIDEO_DIR, QUALITY_DIR):
+    if kind not in (VIDEO_DIR, QUALITY_DIR, LIVE_DIR):
         raise ValueError(f"unknown variant kind {kind!r}")
     for directory in (SHIPPED_DIR, user_style_dir()):
         path = directory / kind / f"{name}.safetensors"
@@ -184,11 +186,40 @@ def video_variant(name: str) -> Path | None:
     return variant(name, VIDEO_DIR)
 
 
-def weights_for_device(spec: str, device_type: str) -> str | Path:
-    """On a GPU, a named style's quality-tier network when one exists; otherwise ``spec`` unchanged."""
-    if device_type == "cuda" and parse_blend(str(spec)) is None and not Path(str(spec)).suffix:
+def weights_for_device(spec: str, device_type: str, tier: str | None = None, prefer: str | None = None
+                       ) -> str | Path:
+    """The weights of a named style for a device and tier.
+
+    ``tier`` (the user's ``--tier``): ``fast`` is the style's own file, ``live`` and ``quality`` its variant of
+    that tier (a one-line :class:`StyleError` when it has none). ``None`` picks the best for the device: on a
+    GPU the quality tier when one exists; on the CPU the tier ``prefer`` names when one exists (``live`` for
+    the live preview), else the style's own file. Paths and blends are returned unchanged (they name one
+    network), unless a tier other than ``fast`` is asked of them.
+    """
+    if tier is not None and tier not in TIER_NAMES:
+        raise StyleError(f"unknown tier {tier!r} (choose from {', '.join(TIER_NAMES)})")
+    named = parse_blend(str(spec)) is None and not Path(str(spec)).suffix and os.sep not in str(spec)
+    if tier is not None and tier != "fast":
+        found = variant(str(spec), tier) if named else None
+        if found is None:
+            raise StyleError(f"style {spec!r} has no {tier}-tier network")
+        return found
+    if tier == "fast" or not named:
+        return spec
+    if device_type == "cuda":
         return variant(str(spec), QUALITY_DIR) or spec
+    if prefer in (LIVE_DIR, QUALITY_DIR):
+        return variant(str(spec), prefer) or spec
     return spec
+
+
+def has_tier(spec: str, tier: str) -> bool:
+    """Whether :func:`weights_for_device` finds a network of ``tier`` for ``spec``."""
+    try:
+        weights_for_device(spec, "cpu", tier)
+    except StyleError:
+        return False
+    return True
 
 
 def resolve(name_or_path: str | Path) -> Path:
@@ -254,7 +285,7 @@ def _load_checked(path: Path, bank: bool = False):
     except (TypeError, ValueError) as exc:
         raise StyleError(f"{path}: bad network config in metadata ({exc})") from None
     with torch.device("meta"):
-        probe = TransformerNet(config)
+        probe = build_network(config)
     expected = {k: tuple(v.shape) for k, v in probe.state_dict().items()}
     if sum(math.prod(s) for s in expected.values()) > MAX_PARAMETERS:
         raise StyleError(f"{path}: network config asks for more than {MAX_PARAMETERS} parameters")
@@ -274,7 +305,7 @@ def _load_checked(path: Path, bank: bool = False):
     for key, tensor in {**tensors, **extra}.items():
         if not tensor.is_floating_point() or not torch.isfinite(tensor).all():
             raise StyleError(f"{path}: tensor {key!r} is not finite floating point")
-    net = TransformerNet(config)
+    net = build_network(config)
     net.load_state_dict({k: v.float() for k, v in tensors.items()})
     net.eval()
     return (net, meta, extra) if bank else (net, meta)

@@ -42,6 +42,8 @@ from models.registry import (
     resolve_spec,
     weights_for_device,
 )
+from models.transformer import NetConfig, tier_of
+from models.upsample import guided_upsample, guided_upsample_tensor
 
 MIN_NETWORK_SIDE = 16  # the network's reflection pads and strided convs need this much; smaller frames run upscaled
 
@@ -115,6 +117,8 @@ class Stylizer:
     ``decoder``/``prefer_decoder`` pick the AdaIN decoder (:func:`models.registry.find_decoder`);
     ``region`` = ``(picture, mask image)`` puts a second picture style where the mask is white;
     ``palette`` recolours a picture style's output to the picture's colours (see ``picture_style_network``).
+    ``tier``/``prefer_tier`` pick a named style's network (:func:`models.registry.weights_for_device`): the
+    live tier for the live preview on a CPU, the fast tier for stills and renders, the quality tier on GPUs.
     """
 
     def __init__(
@@ -132,6 +136,8 @@ class Stylizer:
         prefer_decoder: str | None = None,
         region: tuple[str, str] | None = None,
         palette: bool = True,
+        tier: str | None = None,
+        prefer_tier: str | None = None,
     ) -> None:
         if model_size is not None and not 16 <= model_size <= 4096:
             raise UserError(f"model size must be between 16 and 4096 px, got {model_size}")
@@ -148,13 +154,14 @@ class Stylizer:
                                                               region, palette)
             self.weights, blend = Path(self.meta["decoder"]), None
         else:
-            self.weights, blend = resolve_spec(weights_for_device(style, self.device.type))
+            self.weights, blend = resolve_spec(weights_for_device(style, self.device.type, tier, prefer_tier))
             if blend is None:
                 net, self.meta = load_style(self.weights)
             else:
                 self.bank, self.meta = load_bank(self.weights)
                 net = self.bank.network_for({0: 1.0})
         self.config = getattr(net, "config", None)
+        self.tier = tier_of(self.config) if isinstance(self.config, NetConfig) else None
         self.module = copy.deepcopy(net)  # eager CPU fp32 copy, for parameter and FLOP counts
         self.compiled = compiled
         # ONNX Runtime for a fixed network on the CPU; a bank keeps TorchScript (set_blend rewrites it in place)
@@ -219,9 +226,10 @@ class Stylizer:
             inp = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=size[0] < h)
         with torch.inference_mode():
             y = self.net(inp)
-            if y.shape[-2:] != (h, w):
-                y = F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False,
-                                  antialias=y.shape[-2] > h).clamp_(0, 1)
+            if y.shape[-2] < h:  # the frame's edges kept: guided by the frame, not a bilinear blur
+                y = guided_upsample_tensor(y, inp, x)
+            elif y.shape[-2:] != (h, w):
+                y = F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False, antialias=True).clamp_(0, 1)
             y, x = y.float(), x.float()
             if self.preserve_colors:
                 y = preserve_color(y, x)
@@ -233,7 +241,8 @@ class Stylizer:
             raise ValueError(f"expected an H×W×3 uint8 RGB frame, got {frame.shape} {frame.dtype}")
         if self.device.type == "cpu" and not self.preserve_colors:
             # resizing and blending on 8-bit frames with OpenCV: ~2 ms at 640×480 instead of ~17 in float tensors
-            return self.finish(self.stylize_small(frame)[1], frame)
+            small, out = self.stylize_small(frame)
+            return self.finish(out, frame, small)
         with torch.inference_mode():
             x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.device).permute(2, 0, 1).unsqueeze(0)
             y = self.stylize_tensor(x.to(self.dtype).div_(255.0))
@@ -256,14 +265,21 @@ class Stylizer:
             out = _to_frame(self.net(x.to(self.device, self.dtype).div_(255.0)))
         return small, out
 
-    def finish(self, small_out: np.ndarray, frame: np.ndarray) -> np.ndarray:
-        """Second half: scale the stylization to the frame, keep the photo's colours if asked, blend by strength."""
+    def finish(self, small_out: np.ndarray, frame: np.ndarray, small_in: np.ndarray | None = None) -> np.ndarray:
+        """Second half: scale the stylization to the frame, keep the photo's colours if asked, blend by strength.
+
+        A stylization smaller than the frame is upscaled edge-aware (:func:`models.upsample.guided_upsample`),
+        guided by the frame; ``small_in`` is the frame at the network's size (made here when not given)."""
         import cv2
 
         h, w = frame.shape[:2]
         out = small_out
-        if out.shape[:2] != (h, w):
-            out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC if out.shape[0] < h else cv2.INTER_AREA)
+        if out.shape[0] < h:
+            if small_in is None or small_in.shape != out.shape:
+                small_in = cv2.resize(frame, (out.shape[1], out.shape[0]), interpolation=cv2.INTER_AREA)
+            out = guided_upsample(out, small_in, frame)
+        elif out.shape[:2] != (h, w):
+            out = cv2.resize(out, (w, h), interpolation=cv2.INTER_AREA)
         if self.preserve_colors:
             from models.images import to_tensor, to_uint8
 
@@ -304,8 +320,8 @@ class BankEntry:
     def stylize_small(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self._select().stylize_small(frame)
 
-    def finish(self, small_out: np.ndarray, frame: np.ndarray) -> np.ndarray:
-        return self.stylizer.finish(small_out, frame)
+    def finish(self, small_out: np.ndarray, frame: np.ndarray, small_in: np.ndarray | None = None) -> np.ndarray:
+        return self.stylizer.finish(small_out, frame, small_in)
 
 
 def load_stylizers(specs: list[str], **options) -> list[tuple[str, object]]:

@@ -30,13 +30,13 @@ import numpy as np
 import torch
 
 from models import losses
-from models.checkpoint import load_checkpoint, save_checkpoint
+from models.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
 from models.device import training_autocast
 from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
 from models.multistyle import StyleBank, norm_vector
 from models.registry import load_bank, load_style, read_metadata, resolve, save_bank, save_style
 from models.temporal_loss import random_smooth_flow, temporal_loss, warp_tensor
-from models.transformer import TIERS, NetConfig, TransformerNet
+from models.transformer import TIERS, NetConfig, build_network
 from models.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
 
 
@@ -66,6 +66,12 @@ class TrainConfig:
     finetune: str = "all"  # "all" or "norm" (only the instance-norm scales and shifts)
     row_shares: tuple[int, ...] | None = None  # a bank: steps per round given to each painting (default: 1 each)
     config: dict | None = field(default=None)  # explicit NetConfig overriding the tier
+    # distillation (the live tier): a trained style network to imitate on every crop
+    teacher: str | None = None  # its name or path
+    pixel_weight: float = 0.0  # L1 distance to the teacher's picture
+    feature_weight: float = 0.0  # VGG-19 feature distance to it (relu1_1…relu3_1, each layer normalised)
+    texture_weight: float = 0.0  # Gram distance to it on the same layers (its strokes' statistics, not places)
+    min_scale: float = 1.0  # < 1: crops of random scale in [min_scale, 1] (the net sees small and large frames)
 
     def net_config(self) -> NetConfig:
         return NetConfig.from_dict(self.config) if self.config else TIERS[self.tier]
@@ -82,6 +88,7 @@ class StepReport:
     tv: float
     lr: float
     temporal: float = 0.0
+    distill: float = 0.0  # the weighted distillation terms (pixel + feature), when there is a teacher
 
 
 def list_images(dirs: list[str], exclude: tuple[str, ...] | list[str] = ()) -> list[Path]:
@@ -119,14 +126,20 @@ class CropSampler:
             raise ValueError("none of the training images could be read")
         self.size = size
 
-    def batch(self, n: int, rng: random.Random) -> torch.Tensor:
+    def batch(self, n: int, rng: random.Random, min_scale: float = 1.0) -> torch.Tensor:
+        """``n×3×size×size`` float RGB [0, 1]; with ``min_scale < 1`` each crop is a square of side
+        ``size / scale`` (scale uniform in [min_scale, 1]) resized to ``size``: the photo seen smaller."""
+        import cv2
+
         crops = []
-        s = self.size
         for _ in range(n):
             img = self.images[rng.randrange(len(self.images))]
             h, w = img.shape[:2]
+            s = self.size if min_scale >= 1.0 else min(h, w, round(self.size / rng.uniform(min_scale, 1.0)))
             y, x = rng.randint(0, h - s), rng.randint(0, w - s)
             crop = img[y : y + s, x : x + s]
+            if s != self.size:
+                crop = cv2.resize(crop, (self.size, self.size), interpolation=cv2.INTER_AREA)
             if rng.random() < 0.5:
                 crop = crop[:, ::-1]
             crops.append(np.ascontiguousarray(crop))
@@ -158,6 +171,33 @@ def perceptual_losses(
     if not detail:
         return style, main
     return style, main, losses.content_loss(feats[DETAIL_LAYER], content_feats[DETAIL_LAYER])
+
+
+DISTILL_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1")
+
+
+def distill_losses(vgg: VGG19Features, output: torch.Tensor, content: torch.Tensor, targets: dict[str, torch.Tensor],
+                   teacher_output: torch.Tensor, painting: bool = True) -> dict[str, torch.Tensor]:
+    """The terms of a distillation step, one VGG-19 pass through the student's output: ``pixel`` (L1 to the
+    teacher's picture), ``feature`` (:func:`models.losses.feature_distance` on relu1_1…relu3_1), ``texture``
+    (:func:`models.losses.gram_distance` on the same layers) and, with
+    ``painting``, the painting's ``style`` and the photo's ``content`` losses as in :func:`perceptual_losses`
+    (without them the pass stops at relu3_1, about half the cost on small crops)."""
+    layers = (*STYLE_LAYERS, CONTENT_LAYER) if painting else DISTILL_LAYERS
+    with torch.no_grad():
+        teacher_feats = {k: v.float() for k, v in vgg(teacher_output, DISTILL_LAYERS).items()}
+    feats = {k: v.float() for k, v in vgg(output, layers).items()}
+    terms = {"pixel": torch.nn.functional.l1_loss(output.float(), teacher_output.float()),
+             "feature": losses.feature_distance(feats, teacher_feats, DISTILL_LAYERS),
+             "texture": losses.gram_distance(feats, teacher_feats, DISTILL_LAYERS)}
+    zero = output.new_zeros((), dtype=torch.float32)
+    terms["style"], terms["content"] = zero, zero
+    if painting:
+        with torch.no_grad():
+            content_feats = vgg(content, (CONTENT_LAYER,))[CONTENT_LAYER].float()
+        terms["style"] = losses.style_loss(feats, targets)
+        terms["content"] = losses.content_loss(feats[CONTENT_LAYER], content_feats)
+    return terms
 
 
 def row_schedule(shares: tuple[int, ...] | None, n_styles: int) -> list[int]:
@@ -212,7 +252,7 @@ def train(
         raise ValueError(f"unknown finetune mode {cfg.finetune!r}")
     n_styles = len(cfg.styles)
     schedule = row_schedule(cfg.row_shares, n_styles)
-    net = TransformerNet(cfg.net_config())
+    net = build_network(cfg.net_config())
     init_bank = None
     if cfg.init_from and n_styles > 1 and read_metadata(resolve(cfg.init_from)).get("kind") == "bank":
         init_bank, init_meta = load_bank(resolve(cfg.init_from))  # a bank warm-started from a bank: every row
@@ -247,7 +287,21 @@ def train(
     step, elapsed = 0, 0.0
     if resume and ckpt_path.is_file():
         step, elapsed = load_checkpoint(ckpt_path, model, opt, rng, device)
+    phases = run_phases(ckpt_path if resume else None, step, run_settings(asdict(cfg)), metadata.get("command"))
+    run_config = {**asdict(cfg), "phases": phases}  # what the checkpoints carry: a resume with new settings adds one
 
+    teacher = None
+    if cfg.teacher:
+        if n_styles > 1:
+            raise ValueError("a teacher network teaches a single-style network, not a bank")
+        teacher, teacher_meta = load_style(cfg.teacher)
+        teacher = teacher.to(device).eval().requires_grad_(False)
+        inherited = {k: teacher_meta[k] for k in ("artist", "title", "year") if teacher_meta.get(k)}
+        metadata = {**metadata, **{k: v for k, v in inherited.items() if not metadata.get(k)}}
+        metadata = {**metadata, "teacher": {"spec": str(cfg.teacher), "name": teacher_meta.get("name"),
+                                            "sha256": sha256_file(resolve(cfg.teacher)),
+                                            "command": teacher_meta.get("command"),
+                                            "config": teacher_meta.get("config")}}
     vgg = VGG19Features("block5_relu1").to(device)
     targets = [style_targets(vgg, resize_short_side(read_rgb(p), cfg.style_short), device) for p in cfg.styles]
     sampler = CropSampler(list_images(cfg.data), cfg.size, cfg.content_short, cfg.max_photos, random.Random(cfg.seed))
@@ -290,17 +344,26 @@ def train(
             lr = _lr_at(cfg, progress())
             for group in opt.param_groups:
                 group["lr"] = lr
-            content = sampler.batch(cfg.batch, rng).to(device)
+            content = sampler.batch(cfg.batch, rng, cfg.min_scale).to(device)
             k = schedule[step % len(schedule)]
             with training_autocast(device, cfg.mixed_precision):
                 output = stylize(content, k)
-                if cfg.detail_weight > 0:
+                distill = torch.zeros(())
+                if teacher is not None:
+                    with torch.no_grad():
+                        teacher_output = teacher(content)
+                    terms = distill_losses(vgg, output, content, targets[k], teacher_output,
+                                           painting=cfg.style_weight > 0 or cfg.content_weight > 0)
+                    s_loss, c_loss, d_loss = terms["style"], terms["content"], torch.zeros(())
+                    distill = (cfg.pixel_weight * terms["pixel"] + cfg.feature_weight * terms["feature"]
+                               + cfg.texture_weight * terms["texture"])
+                elif cfg.detail_weight > 0:
                     s_loss, c_loss, d_loss = perceptual_losses(vgg, output, content, targets[k], detail=True)
                 else:
                     (s_loss, c_loss), d_loss = perceptual_losses(vgg, output, content, targets[k]), torch.zeros(())
                 tv = losses.tv_loss(output.float())
                 loss = (cfg.style_weight * s_loss + cfg.content_weight * c_loss + cfg.detail_weight * d_loss
-                        + cfg.tv_weight * tv)
+                        + cfg.tv_weight * tv + distill)
                 t_loss = torch.zeros(())
                 if cfg.temporal_weight > 0:
                     flow = random_smooth_flow(content.shape[0], content.shape[2], content.shape[3]).to(device)
@@ -321,18 +384,19 @@ def train(
             elapsed += time.monotonic() - t0
             if on_step:
                 on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), tv.item(), lr,
-                                   t_loss.item()))
+                                   t_loss.item(), distill.item()))
             if time.monotonic() - last_ckpt >= cfg.checkpoint_seconds:
-                save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, asdict(cfg))
+                save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, run_config)
                 write_preview()
                 last_ckpt = time.monotonic()
     except KeyboardInterrupt:
-        save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, asdict(cfg))
+        save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, run_config)
         raise
-    save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, asdict(cfg))
+    save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, run_config)
     write_preview()
     model.eval().cpu()
     metadata["train"]["final_step"] = step
+    metadata["train"]["phases"] = phases
     metadata["train"]["skipped_steps"] = skipped
     metadata["train"]["train_seconds"] = round(elapsed, 1)
     if bank is None:

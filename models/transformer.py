@@ -28,8 +28,14 @@ class NetConfig:
     block: str = "full"  # "full": two 3×3 convs; "dwsep": depthwise-separable inverted residual
     expand: int = 2  # channel expansion of a "dwsep" block
     kernel: int = 9  # kernel size of the first and last conv
+    arch: str = "johnson"  # "johnson": this module's network; "patch": the live tier (models.nets.live)
+    patch: int = 8  # "patch": the side of the patches it works on (its features are at 1/patch)
 
     def __post_init__(self) -> None:
+        if self.arch not in ("johnson", "patch"):
+            raise ValueError(f"unknown network architecture {self.arch!r}")
+        if self.arch == "patch" and (self.block != "dwsep" or self.patch not in (4, 8, 16)):
+            raise ValueError(f"a patch network has dwsep blocks and 4, 8 or 16 px patches, got {self!r}")
         if self.block not in ("full", "dwsep"):
             raise ValueError(f"unknown residual block type {self.block!r}")
         if len(self.channels) != 3 or not all(1 <= int(c) <= 1024 for c in self.channels):
@@ -39,7 +45,12 @@ class NetConfig:
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The config as stored in metadata; the architecture fields only for a patch network, so that the
+        files written before the live tier existed and the same networks written now read alike."""
+        d = asdict(self)
+        if self.arch == "johnson":
+            del d["arch"], d["patch"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> NetConfig:
@@ -51,6 +62,8 @@ class NetConfig:
 
 
 TIERS: dict[str, NetConfig] = {
+    # the live tier: 8×8 patches, 80 channels at 1/8 resolution (models.nets.live), ~1.3 GFLOPs at 640×480
+    "live": NetConfig(channels=(80, 80, 80), n_res=4, block="dwsep", expand=2, kernel=3, arch="patch", patch=8),
     "fast": NetConfig(channels=(16, 32, 64), n_res=5, block="dwsep", expand=2, kernel=9),
     "quality": NetConfig(channels=(32, 64, 128), n_res=5, block="full", kernel=9),
 }
@@ -132,6 +145,20 @@ class TransformerNet(nn.Module):
         h = self.up1(h, [h2.shape[2], h2.shape[3]])
         h = self.up2(h, [h1.shape[2], h1.shape[3]])
         return torch.sigmoid(self.out(h))
+
+
+def tier_of(config: NetConfig | None) -> str | None:
+    """The name of the tier ``config`` is (``live``, ``fast``, ``quality``), or ``None`` for another network."""
+    return next((name for name, tier in TIERS.items() if tier == config), None)
+
+
+def build_network(config: NetConfig) -> nn.Module:
+    """The network a config describes: a :class:`TransformerNet`, or the live tier's patch network."""
+    if config.arch == "patch":
+        from models.nets.live import PatchNet
+
+        return PatchNet(config)
+    return TransformerNet(config)
 
 
 def count_parameters(module: nn.Module) -> int:

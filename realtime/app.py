@@ -1,9 +1,11 @@
 """The live application: style state, hotkey actions, and the display loop around the pipeline.
 
-The processing thread stylizes (and smooths) the newest camera frame; the main thread
-composes the view (compare split, status line, help), shows it, records it and handles
-keys. Switching styles picks another preloaded stylizer (or rewrites a bank's norm
-parameters), so it is instant.
+Two stages, each in its own thread, work on the newest camera frame: stylize runs the
+network (and only the network is timed for the network's auto-size), smooth runs temporal
+smoothing and the upscale to the frame (and lowers its own quality when it falls behind,
+:mod:`realtime.smoothing`). The main thread composes the view (compare split, status line,
+help), shows it, records it and handles keys. Switching styles picks another preloaded
+stylizer (or rewrites a bank's norm parameters), so it is instant.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ import statistics
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from realtime.frames import Frame
+from realtime.frames import Frame, Stylized
 from realtime.hotkeys import action_for, help_lines
 from realtime.overlay import compare_view, draw_help, draw_hud
 from realtime.pipeline import LivePipeline
+from realtime.smoothing import SmoothingControl, SmoothStage
 from realtime.sources import Source
 
 
@@ -66,17 +69,21 @@ class LiveStats:
 
 class LiveApp:
     """``stylizers``: (name, callable) pairs; each callable maps a frame to its stylization and
-    has a settable ``strength``. ``smoother``: called as ``smoother(frame, stylized)``, with
-    ``reset()``; ``None`` disables temporal smoothing.
+    has a settable ``strength``; one with ``stylize_small(frame)`` and ``finish(small, frame, small_in)``
+    (:class:`models.runtime.Stylizer`) has only the first half run by the stylize stage.
+    ``smoother``: called as ``smoother(frame, stylized)``, with ``reset()``; ``None`` disables
+    temporal smoothing.
     """
 
     def __init__(self, source: Source, stylizers: list, smoother=None, snapshot_dir: str | Path = "out",
                  record_dir: str | Path = "out", strength: float = 1.0, temporal: bool = True,
-                 outputs: list | None = None, autosize=None) -> None:
+                 outputs: list | None = None, autosize=None, adapt_smoothing: bool = True) -> None:
         """``outputs``: (name, opener) pairs; ``opener(size, fps)`` returns a sink for the stylized
         frames (a virtual camera, a network stream). Each runs in its own thread and drops
         frames rather than slow the preview. ``autosize``: a :class:`realtime.autosize.AutoSize`
-        that sets the stylizers' ``model_size`` from the measured frame times (``None``: fixed)."""
+        that sets the stylizers' ``model_size`` from the network's measured times (``None``:
+        fixed). ``adapt_smoothing``: the smooth stage lowers its own quality when it cannot keep
+        up with the camera (a :class:`realtime.smoothing.SmoothingControl`)."""
         if not stylizers:
             raise ValueError("no styles to show")
         self.source = source
@@ -93,7 +100,10 @@ class LiveApp:
         self._record_started = 0.0
         self._record_t0 = 0.0
         self._lock = threading.Lock()
-        self._held: Frame | None = None
+        self._epoch = 0  # bumped whenever the smoother must start afresh
+        self._last_stylized: Stylized | None = None
+        control = SmoothingControl(source.fps) if smoother is not None and adapt_smoothing else None
+        self.smooth = SmoothStage(smoother, control)
         self.pipeline: LivePipeline | None = None
         self.last_view: np.ndarray | None = None
         self.output_openers = list(outputs or [])
@@ -104,48 +114,54 @@ class LiveApp:
         if autosize is not None:
             self._set_model_size(autosize.size)
 
-    # -- processing thread -------------------------------------------------------------
+    # -- processing threads ------------------------------------------------------------
     @property
     def style_name(self) -> str:
         return "original" if self.state.show_original else self.stylizers[self.state.style_index][0]
 
-    def process(self, frame: Frame) -> Frame:
+    @property
+    def _held(self) -> Frame | None:
+        """The last frame the smooth stage finished (what is on screen, and what a pause holds)."""
+        return self.smooth.last
+
+    def stylize(self, frame: Frame) -> Stylized:
+        """The stylize stage: the network's half of the stylizer, timed for the auto-size."""
         s = self.state
-        if s.paused and self._held is not None:
-            return Frame(self._held.image, frame.index, frame.captured, original=self._held.original)
+        if s.paused and self._last_stylized is not None:
+            return replace(self._last_stylized, index=frame.index, captured=frame.captured, held=True)
         with self._lock:
             if s.show_original:
-                out = frame.image
+                item = Stylized(frame.index, frame.captured, frame.image, frame.image, frame.image, epoch=self._epoch)
             else:
-                name, stylizer = self.stylizers[s.style_index]
+                _, stylizer = self.stylizers[s.style_index]
                 stylizer.strength = s.strength
                 t0 = time.perf_counter()
-                smooth = self.smoother is not None and s.temporal
-                split = smooth and hasattr(stylizer, "stylize_small")
-                if split:  # smooth at the network's size, then scale up: the same result for a fraction of the cost
+                if hasattr(stylizer, "stylize_small"):  # the frame at the network's size, and its stylization
                     small_in, small_out = stylizer.stylize_small(frame.image)
+                    finish = stylizer.finish
                 else:
-                    out = stylizer(frame.image)
-                self.stats.infer_ms.append(1000 * (time.perf_counter() - t0))
-                if split:
-                    out = stylizer.finish(self.smoother(small_in, small_out), frame.image)
-                elif smooth:
-                    out = self.smoother(frame.image, out)
+                    small_in, small_out, finish = frame.image, stylizer(frame.image), None
+                ms = 1000 * (time.perf_counter() - t0)
+                self.stats.infer_ms.append(ms)
+                item = Stylized(frame.index, frame.captured, frame.image, small_in, small_out, finish,
+                                smooth=self.smoother is not None and s.temporal, epoch=self._epoch)
                 if self.autosize is not None:
-                    size = self.autosize.update(1000 * (time.perf_counter() - t0))
+                    size = self.autosize.update(ms)
                     if size is not None:
                         self._set_model_size(size)
-        result = Frame(out, frame.index, frame.captured, original=frame.image)
-        self._held = result
-        return result
+        self._last_stylized = item
+        return item
+
+    def process(self, frame: Frame) -> Frame:
+        """Both stages in one call: what the pipeline's two threads do to one frame."""
+        return self.smooth(self.stylize(frame))
 
     def _set_model_size(self, size: int) -> None:
         for _, stylizer in self.stylizers:
             target = getattr(stylizer, "stylizer", stylizer)  # a bank entry shares its stylizer
             if hasattr(target, "model_size"):
                 target.model_size = size
-        if self.smoother is not None:
-            self.smoother.reset()
+        self._epoch += 1
 
     # -- actions ---------------------------------------------------------------------------
     def say(self, text: str) -> None:
@@ -155,8 +171,7 @@ class LiveApp:
         with self._lock:
             self.state.style_index = index % len(self.stylizers)
             self.state.show_original = False
-            if self.smoother is not None:
-                self.smoother.reset()
+            self._epoch += 1
         self.say(f"style {self.style_name}")
 
     def handle(self, action: str, arg: int | None = None, sink=None) -> None:
@@ -169,7 +184,9 @@ class LiveApp:
         elif action == "prev_style":
             self._switch(s.style_index - (0 if s.show_original else 1))
         elif action == "original":
-            s.show_original = not s.show_original
+            with self._lock:
+                s.show_original = not s.show_original
+                self._epoch += 1
         elif action == "compare":
             s.compare = not s.compare
         elif action in ("stronger", "weaker"):
@@ -181,7 +198,7 @@ class LiveApp:
             else:
                 with self._lock:
                     s.temporal = not s.temporal
-                    self.smoother.reset()
+                    self._epoch += 1
                 self.say(f"temporal smoothing {'on' if s.temporal else 'off'}")
         elif action == "snapshot":
             self.snapshot()
@@ -243,8 +260,10 @@ class LiveApp:
     # -- main thread -------------------------------------------------------------------------
     def status_lines(self) -> list[str]:
         s = self.state
+        reduced = self.smooth.level.describe() if s.temporal and self.smooth.level is not None else ""
         line = (f"{self.style_name} | {self.stats.fps:4.1f} fps | {self.stats.latency_ms(0.5):3.0f} ms"
-                f" | strength {s.strength:.0%} | temporal {'on' if s.temporal else 'off'}")
+                f" | strength {s.strength:.0%} | temporal {'on' if s.temporal else 'off'}"
+                + (f" ({reduced})" if reduced else ""))
         if self.autosize is not None:
             line += f" | net {self.autosize.size} px"
         if s.paused:
@@ -275,7 +294,7 @@ class LiveApp:
     def run(self, sink, max_frames: int | None = None, max_seconds: float | None = None) -> LiveStats:
         """Show frames on ``sink`` until quit, the window closes, the source ends or a limit is hit."""
         start = time.monotonic()
-        self.pipeline = LivePipeline(self.source, self.process)
+        self.pipeline = LivePipeline(self.source, self.stylize, self.smooth)
         try:
             with self.pipeline as pipe:
                 while not self.state.quit:
@@ -331,10 +350,16 @@ class LiveApp:
     def summary(self) -> str:
         lat = self.stats.latencies
         infer = statistics.median(self.stats.infer_ms) if self.stats.infer_ms else 0.0
+        smooth = statistics.median(self.smooth.ms) if self.smooth.ms else 0.0
         dropped = self.pipeline.captured.dropped if self.pipeline else 0
         text = (f"{self.stats.shown} frames shown, {self.stats.fps:.1f} fps, latency p50 "
                 f"{self.stats.latency_ms(0.5):.0f} ms p95 {self.stats.latency_ms(0.95):.0f} ms "
-                f"over the last {len(lat)} frames, stylize {infer:.0f} ms, {dropped} stale camera frames skipped")
+                f"over the last {len(lat)} frames, stylize {infer:.0f} ms, smooth {smooth:.0f} ms, "
+                f"{dropped} stale camera frames skipped")
+        if self.autosize is not None:
+            text += f"; network at {self.autosize.size} px short side (auto)"
+        if self.smooth.level is not None and self.smooth.level.describe():
+            text += f"; smoothing reduced to keep up ({self.smooth.level.describe()})"
         for name, out in self.outputs:
             text += f"; {name}: {out.written} frames sent, {out.dropped} dropped"
         for error in self.output_errors:

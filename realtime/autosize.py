@@ -75,10 +75,14 @@ def parse_model_size(text: str) -> int | None:
 
 
 def for_source(model_size: int | None, camera_fps: float, frame_size: tuple[int, int] | None = None,
-               device: str = "cpu") -> AutoSize | None:
-    """The live loop's sizing: ``None`` for a fixed ``model_size``; else adaptive, starting at 256 on a GPU
-    and 160 on a CPU, never above the frame's short side."""
+               device: str = "cpu", full_start: bool = False) -> AutoSize | None:
+    """The live loop's sizing: ``None`` for a fixed ``model_size``; else adaptive over the ladder's rungs below
+    the frame's short side plus that side itself (the frame's full resolution is the top rung), starting at
+    the top on a GPU or with ``full_start`` (a network made for full resolution on this device: the live
+    tier), else at 160 px."""
     if model_size is not None:
         return None
     cap = min(frame_size) if frame_size else 512
-    return AutoSize(camera_fps, start=min(256 if device != "cpu" else 160, cap), max_size=max(cap, LADDER[0]))
+    ladder = tuple(sorted({s for s in LADDER if s < cap} | {cap}))
+    start = cap if full_start or device != "cpu" else min(160, cap)
+    return AutoSize(camera_fps, start=start, max_size=cap, ladder=ladder)

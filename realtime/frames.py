@@ -1,9 +1,11 @@
-"""What travels through the live pipeline: a frame plus when it was captured."""
+"""What travels through the live pipeline: a frame plus when it was captured, and between the
+stylize and smooth stages, the network's result still to be smoothed and scaled up."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -18,6 +20,30 @@ class Frame:
     index: int
     captured: float = field(default_factory=time.monotonic)
     original: np.ndarray | None = None  # the camera frame a stylized image was made from
+
+
+@dataclass
+class Stylized:
+    """The stylize stage's result, the smooth stage's input: one camera frame through the network.
+
+    ``network_in``/``network_out``: the frame at the network's size and its stylization (both
+    ``h×w×3 uint8 RGB``; the frame's own size when the network runs at it); the smoother works
+    on these. ``finish``: ``finish(smoothed network_out, original, network_in)`` scales up to the frame and
+    blends by strength (``None``: ``network_out`` is already the picture to show). ``smooth``:
+    temporal smoothing is wanted. ``epoch``: changes whenever the previous output must not be
+    blended in (another style or network size, smoothing switched, the original shown).
+    ``held``: paused, show the last output again (stamped with this frame's index and time).
+    """
+
+    index: int
+    captured: float
+    original: np.ndarray
+    network_in: np.ndarray
+    network_out: np.ndarray
+    finish: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    smooth: bool = False
+    epoch: int = 0
+    held: bool = False
 
 
 class Closing:

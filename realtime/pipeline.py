@@ -1,8 +1,12 @@
-"""The threaded live pipeline: capture thread → processing thread → the caller's display loop.
+"""The threaded live pipeline: capture thread → one thread per stage → the caller's display loop.
 
-Each hand-over is a :class:`~realtime.frames.LatestSlot`, so a slow stage drops stale
-frames instead of queueing them: what is shown is always the newest frame the processor
-could finish. Threads wait on the slots' conditions; none spins. ``stop()`` joins them all.
+The live app runs two stages, stylize (the network) and smooth (temporal smoothing and the
+upscale to the frame), so each keeps up with the camera on its own and each measures only
+its own time. Each hand-over is a :class:`~realtime.frames.LatestSlot`, so a slow stage
+drops stale items instead of queueing them: what is shown is always the newest frame the
+stages could finish, and frames never overtake each other. Threads wait on the slots'
+conditions; none spins. An error in any thread stops them all and is kept in ``error`` for
+the display loop. ``stop()`` joins them all.
 """
 
 from __future__ import annotations
@@ -10,40 +14,50 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from realtime.frames import Frame, LatestSlot
 from realtime.sources import Source
 
 
 class LivePipeline:
-    """Run ``process`` on the newest captured frame, in its own thread, as fast as it goes.
+    """Run ``stages`` on the newest captured frame, each in its own thread, as fast as they go.
 
-    ``read_retries``: how many consecutive failed reads (a camera that stopped delivering)
-    are retried, with a short back-off and a status message, before the stream counts as
-    ended. A source with a ``reopen()`` method (a camera: unplugged, taken by another
-    program, its driver restarted) never ends that way: after the retries it is reopened
-    every ``reconnect_delay`` seconds, with a status message, until it delivers again or the
-    user quits. The caller takes results with :meth:`get`.
+    The first stage takes a :class:`~realtime.frames.Frame`, each later one what the stage
+    before it returned, and the last returns the frame to show. ``read_retries``: how many
+    consecutive failed reads (a camera that stopped delivering) are retried, with a short
+    back-off and a status message, before the stream counts as ended. A source with a
+    ``reopen()`` method (a camera: unplugged, taken by another program, its driver restarted)
+    never ends that way: after the retries it is reopened every ``reconnect_delay`` seconds,
+    with a status message, until it delivers again or the user quits. The caller takes
+    results with :meth:`get`.
     """
 
-    def __init__(self, source: Source, process: Callable[[Frame], Frame], read_retries: int = 5,
+    def __init__(self, source: Source, *stages: Callable[[Any], Any], read_retries: int = 5,
                  retry_delay: float = 0.2, reconnect_delay: float = 2.0) -> None:
+        if not stages:
+            raise ValueError("a pipeline needs at least one stage")
         self.source = source
-        self.process = process
+        self.stages = stages
         self.read_retries = read_retries
         self.retry_delay = retry_delay
         self.reconnect_delay = reconnect_delay
         self.reconnects = 0
         self.captured: LatestSlot[Frame] = LatestSlot()
-        self.results: LatestSlot[Frame] = LatestSlot()
+        # the hand-overs: captured frames, then each stage's results (the last: what the display takes)
+        self.slots: list[LatestSlot] = [self.captured] + [LatestSlot() for _ in stages]
+        self.results: LatestSlot[Frame] = self.slots[-1]
         self.status = ""
         self.error: BaseException | None = None
         self.ended = threading.Event()
         self._stop = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._capture_loop, name="stylecam-capture", daemon=True),
-            threading.Thread(target=self._process_loop, name="stylecam-process", daemon=True),
-        ]
+        self._error_lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._capture_loop, name="stylecam-capture", daemon=True)]
+        self._stage_threads = [
+            threading.Thread(target=self._stage_loop, args=(stage, self.slots[i], self.slots[i + 1]),
+                             name=f"stylecam-{_stage_name(stage, i)}", daemon=True)
+            for i, stage in enumerate(stages)]
+        self._threads += self._stage_threads
 
     def start(self) -> LivePipeline:
         for t in self._threads:
@@ -83,24 +97,31 @@ class LivePipeline:
                 self.captured.put(Frame(image, index))
                 index += 1
         except Exception as exc:  # noqa: BLE001 - reported to the display loop, which ends cleanly
-            self.error = exc
+            self._fail(exc)
         finally:
             self.ended.set()
             self.captured.close()
 
-    def _process_loop(self) -> None:
+    def _stage_loop(self, stage: Callable[[Any], Any], inbox: LatestSlot, outbox: LatestSlot) -> None:
         try:
             while not self._stop.is_set():
-                frame = self.captured.get(timeout=0.5)
-                if frame is None:
-                    if self.captured.closed:
+                item = inbox.get(timeout=0.5)
+                if item is None:
+                    if inbox.closed:
                         break
                     continue
-                self.results.put(self.process(frame))
-        except Exception as exc:  # noqa: BLE001
-            self.error = exc
+                outbox.put(stage(item))
+        except Exception as exc:  # noqa: BLE001 - reported to the display loop, which ends cleanly
+            self._fail(exc)
         finally:
-            self.results.close()
+            outbox.close()
+
+    def _fail(self, exc: BaseException) -> None:
+        """Keep the first error and stop every thread: the display loop ends and re-raises it."""
+        with self._error_lock:
+            if self.error is None:
+                self.error = exc
+        self._stop.set()
 
     def get(self, timeout: float | None = None) -> Frame | None:
         """The newest processed frame, waiting up to ``timeout`` s; ``None`` on timeout or when the stream ended."""
@@ -108,13 +129,13 @@ class LivePipeline:
 
     @property
     def finished(self) -> bool:
-        """The source ended (or failed) and every frame it gave has been processed and taken."""
-        return self.results.closed and not self._threads[1].is_alive()
+        """The source ended (or a thread failed) and every frame it gave has been processed and taken."""
+        return self.results.closed and not any(t.is_alive() for t in self._stage_threads)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
-        self.captured.close()
-        self.results.close()
+        for slot in self.slots:
+            slot.close()
         deadline = time.monotonic() + timeout
         for t in self._threads:
             if t.is_alive():
@@ -123,3 +144,9 @@ class LivePipeline:
     @property
     def alive_threads(self) -> list[str]:
         return [t.name for t in self._threads if t.is_alive()]
+
+
+def _stage_name(stage: Callable, index: int) -> str:
+    """A thread name for a stage: its function's name (``stylize``, ``smooth``), else its position."""
+    name = getattr(stage, "__name__", "") or type(stage).__name__.lower()
+    return name if name.isidentifier() else f"stage{index + 1}"

@@ -27,6 +27,7 @@ class SourceError(UserError):
 class Source(Protocol):
     fps: float
     name: str
+    size: tuple[int, int] | None  # (width, height) of its frames, when known before the first read
 
     def read(self) -> np.ndarray | None: ...
     def close(self) -> None: ...
@@ -48,6 +49,7 @@ class SyntheticSource(Closing):
         from stylecam.samples import SAMPLE_NAMES, sample_photo
 
         self.width, self.height = size
+        self.size = size
         self.fps = fps
         self.name = "synthetic"
         self.realtime = realtime
@@ -113,6 +115,7 @@ class ImageSource(Closing):
         if size:
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         self.image, self.fps, self.name = image, fps, path
+        self.size = (image.shape[1], image.shape[0])
         self._next = time.monotonic()
 
     def read(self) -> np.ndarray | None:
@@ -156,7 +159,7 @@ class CaptureSource(Closing):
         if first is None:
             self._cap.release()
             raise SourceError(f"{spec!r} opened but delivered no frame")
-        if not is_file:
+        if not is_file or self.size is None:
             self.size = (first.shape[1], first.shape[0])  # a reconnected camera keeps the first size
         self._pending: np.ndarray | None = first
 

@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default="out/quality")
     ap.add_argument("--json", help="also write the table as JSON here")
     ap.add_argument("--model-size", type=int, help="run the network at this short side and upsample (default: 256)")
+    ap.add_argument("--tier", choices=("live", "fast", "quality"),
+                    help="a named style's network of this tier (default: the fast tier, as `stylecam image`)")
     ap.add_argument("--decoder", help="picture styles (PAINTING=PAINTING): the AdaIN decoder, vgg19, light or a file")
     ap.add_argument("--no-palette", dest="palette", action="store_false",
                     help="picture styles: the decoder's own colours (no recolouring to the picture's)")
@@ -104,13 +106,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(photo_and_reference(photo_path, painting_path, painting, work)[2], flush=True)
             continue
         stylizer = Stylizer(style, device="cpu", model_size=args.model_size, decoder=args.decoder,
-                            prefer_decoder="vgg19", palette=args.palette)
+                            prefer_decoder="vgg19", palette=args.palette, tier=args.tier)
         rows, per_photo = [], []
         for photo_path in args.photos:
             photo, stem, ref_path = photo_and_reference(photo_path, painting_path, painting, work)
             ref = read_rgb(ref_path)
             ours = stylizer(photo)
             tag = f"{stylizer.name}@{args.model_size}" if args.model_size else stylizer.name
+            tag += f"-{stylizer.tier}" if args.tier else ""
             write_rgb(work / "ours" / f"{tag}__{stem}.png", ours)
             d_ours, d_ref = distances(vgg, ours, photo, painting), distances(vgg, ref, photo, painting)
             d_photo = distances(vgg, photo, photo, painting)
@@ -125,9 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         med_s = statistics.median(p["style_ratio"] for p in per_photo)
         med_c = statistics.median(p["content_ratio"] for p in per_photo)
         print(f"{stylizer.name:<12} {'MEDIAN':<28} style x{med_s:5.2f}  content x{med_c:5.2f}")
-        sheet = write_rgb(work / f"sheet_{stylizer.name}.png", contact_sheet(rows))
+        sheet = write_rgb(work / f"sheet_{stylizer.name}{'-' + args.tier if args.tier else ''}.png",
+                          contact_sheet(rows))
         print(f"contact sheet (photo | stylecam | Gatys | painting): {sheet}")
-        report.append({"style": stylizer.name, "median_style_ratio": med_s, "median_content_ratio": med_c,
+        report.append({"style": stylizer.name, "tier": stylizer.tier, "median_style_ratio": med_s,
+                       "median_content_ratio": med_c,
                        "photos": per_photo})
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))

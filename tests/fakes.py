@@ -1,4 +1,4 @@
-"""Fakes for pipeline tests: a list source, slow and identity stylizers."""
+"""Fakes for pipeline tests: a list source, slow and identity stylizers, a slow smoother."""
 
 from __future__ import annotations
 
@@ -50,3 +50,19 @@ class FakeStylizer:
             time.sleep(self.delay)
         out = 255 - frame if self.tint is None else np.full_like(frame, self.tint)
         return np.ascontiguousarray(out)
+
+
+class SlowSmoother:
+    """A temporal smoother that takes ``delay`` seconds a frame and returns the stylization as is;
+    counts its calls and resets."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay, self.calls, self.resets = delay, 0, 0
+
+    def __call__(self, frame: np.ndarray, stylized: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        time.sleep(self.delay)
+        return stylized
+
+    def reset(self) -> None:
+        self.resets += 1

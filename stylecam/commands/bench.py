@@ -14,7 +14,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="measure stylization speed")
     p.add_argument("--size", default="640x480", help="frame size WxH (default: 640x480)")
     p.add_argument("--style", help="style name or path (default: the default style)")
-    p.add_argument("--tier", choices=("fast", "quality"), help="an untrained network of this tier instead of a style")
+    p.add_argument("--tier", help="live, fast or quality, or several separated by commas (timed in the same run): "
+                                  "the style's network of that tier, or an untrained one of that architecture "
+                                  "where the style has none (default: what live/image would pick)")
     p.add_argument("--model-size", help="short side the network runs at (default: the frame's; with --pipeline, "
                                         "'auto' like stylecam live)")
     p.add_argument("--frames", type=int, default=30)
@@ -38,13 +40,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
+def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, tier: str | None) -> dict:
     """The live loop of ``stylecam live`` with a null display; fps and capture-to-display latency."""
     import time
 
     import torch
 
-    from models.registry import default_style_name
     from models.runtime import Stylizer
     from realtime.app import LiveApp
     from realtime.autosize import for_source, parse_model_size
@@ -57,11 +58,11 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
     model_size = parse_model_size(args.model_size or "auto")
     if args.decoder == "all":
         raise UserError("--pipeline times one decoder: give --decoder vgg19, light or a file")
-    stylizer = Stylizer(args.style or default_style_name(), device=args.device, model_size=model_size,
-                        backend=args.backend, decoder=args.decoder, prefer_decoder="light")
+    stylizer = Stylizer(style, device=args.device, model_size=model_size, backend=args.backend,
+                        decoder=args.decoder, prefer_decoder="light", tier=tier, prefer_tier="live")
     frames = args.frames
     source = SyntheticSource(size, fps=args.fps, realtime=True)
-    autosize = for_source(model_size, args.fps, size, stylizer.device.type)
+    autosize = for_source(model_size, args.fps, size, stylizer.device.type, full_start=stylizer.tier == "live")
     app = LiveApp(source, [(stylizer.name, stylizer)], smoother=live_smoother(), temporal=not args.no_temporal,
                   autosize=autosize)
     sink = NullSink()
@@ -76,7 +77,7 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int]) -> dict:
     shown = app.stats.shown - shown0
     infer = sorted(app.stats.infer_ms)
     return {
-        "label": f"live pipeline, {stylizer.name}", "size": f"{size[0]}x{size[1]}",
+        "label": f"live pipeline, {stylizer.name} ({stylizer.tier or 'picture'})", "size": f"{size[0]}x{size[1]}",
         "model_size": stylizer.model_size, "model_size_mode": "auto" if autosize else "fixed",
         "camera_fps": args.fps, "frames": shown,
         "fps": round(shown / elapsed, 2), "latency_p50_ms": round(app.stats.latency_ms(0.5), 1),
@@ -115,12 +116,23 @@ def installed_decoder_kinds() -> tuple[str, ...]:
     return tuple(kinds)
 
 
-def summarize(label: str, times: list[float], params: int, gmac: float, extra: dict) -> dict:
+def parse_tiers(text: str | None) -> list[str | None]:
+    """``--tier live,fast`` → ``["live", "fast"]``; none given → ``[None]`` (the default choice)."""
+    if not text:
+        return [None]
+    tiers = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in tiers if t not in ("live", "fast", "quality")]
+    if bad or not tiers:
+        raise UserError(f"--tier: choose from live, fast, quality (comma-separated), got {text!r}")
+    return tiers
+
+
+def summarize(label: str, times: list[float], params: int, gflops: float, extra: dict) -> dict:
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
     median = statistics.median(ordered)
     return {"label": label, "median_ms": round(median, 2), "p95_ms": round(p95, 2),
-            "fps": round(1000.0 / median, 2), "params": params, "gflops": round(2 * gmac, 2), **extra}
+            "fps": round(1000.0 / median, 2), "params": params, "gflops": round(gflops, 2), **extra}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,9 +142,10 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from models.registry import default_style_name, save_style
+    from models.nets.cost import frame_flops
+    from models.registry import default_style_name, has_tier, save_style
     from models.runtime import Stylizer
-    from models.transformer import TIERS, TransformerNet, conv_macs, count_parameters
+    from models.transformer import TIERS, TransformerNet, build_network, count_parameters
     from realtime.autosize import parse_model_size
     from realtime.sources import parse_size
 
@@ -145,31 +158,36 @@ def run(args: argparse.Namespace) -> int:
         args.model_size = parse_model_size(args.model_size)
     if args.frames < 1:
         raise UserError("--frames must be at least 1")
+    tiers = parse_tiers(args.tier)
     if args.pipeline:
-        result = run_pipeline(args, (w, h))
+        style = args.style or default_style_name()
+        results = [run_pipeline(args, (w, h), style, tier) for tier in tiers]
         if args.json:
-            print(json.dumps(result, indent=2))
-        else:
-            r = result
+            print(json.dumps(results if len(results) > 1 else results[0], indent=2))
+            return 0
+        for r in results:
             print(f"{r['label']}: {r['size']} (network at short side {r['model_size']}, {r['model_size_mode']}) "
-                  f"on {r['device']} "
-                  f"{r['dtype']} ({r['backend']}), {r['threads']} threads, camera {r['camera_fps']:g} fps, "
-                  f"temporal {'on' if r['temporal'] else 'off'}")
+              f"on {r['device']} "
+              f"{r['dtype']} ({r['backend']}), {r['threads']} threads, camera {r['camera_fps']:g} fps, "
+              f"temporal {'on' if r['temporal'] else 'off'}")
             print(f"  {r['fps']:.1f} fps over {r['frames']} frames  latency p50 {r['latency_p50_ms']:.0f} ms  "
-                  f"p95 {r['latency_p95_ms']:.0f} ms  stylize median {r['stylize_median_ms']} ms")
+              f"p95 {r['latency_p95_ms']:.0f} ms  stylize median {r['stylize_median_ms']} ms")
         return 0
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)
     with tempfile.TemporaryDirectory() as tmp:
-        if args.tier:
-            style = save_style(TransformerNet(TIERS[args.tier]), {"name": f"untrained-{args.tier}"},
-                               Path(tmp) / f"{args.tier}.safetensors")
-        else:
-            style = args.style or default_style_name()
+        style = args.style or default_style_name()
         backends = ("torchscript", "onnx") if args.backend == "both" else (args.backend,)
         decoders = installed_decoder_kinds() if args.decoder == "all" else (args.decoder,)
-        stylizers = [Stylizer(style, device=args.device, model_size=args.model_size, backend=b, decoder=d,
-                              prefer_decoder="vgg19") for b in backends for d in decoders]
+        stylizers = []
+        for tier in tiers:
+            spec, spec_tier = style, tier
+            if tier is not None and not has_tier(style, tier):
+                spec = save_style(build_network(TIERS[tier]), {"name": f"untrained-{tier}"},
+                                  Path(tmp) / f"{tier}.safetensors")
+                spec_tier = None
+            stylizers += [Stylizer(spec, device=args.device, model_size=args.model_size, backend=b, decoder=d,
+                                   prefer_decoder="vgg19", tier=spec_tier) for b in backends for d in decoders]
     stylizer = stylizers[0]
     net_h, net_w = h, w
     if args.model_size:
@@ -178,9 +196,10 @@ def run(args: argparse.Namespace) -> int:
     common = {"device": str(stylizer.device), "dtype": str(stylizer.dtype).replace("torch.", ""),
               "threads": torch.get_num_threads(), "size": f"{w}x{h}", "net_size": f"{net_w}x{net_h}"}
     results = [summarize(
-        f"{s.name} ({s.backend}{', ' + Path(s.meta['decoder']).name if 'decoder' in s.meta else ''})",
+        f"{s.name} ({s.tier + ' tier, ' if s.tier else ''}{s.backend}"
+        f"{', ' + Path(s.meta['decoder']).name if 'decoder' in s.meta else ''})",
         time_frames(s, frame, args.frames, args.warmup),
-        count_parameters(s.module), conv_macs(s.module, net_h, net_w) / 1e9,
+        count_parameters(s.module), frame_flops(s.module, net_h, net_w) / 1e9,
         {**common, "backend": s.backend, "config": s.config.to_dict() if s.config else None,
          "decoder": s.meta.get("decoder"), "compile_or_load_s": round(s.load_seconds, 3),
          "from_cache": s.from_cache}) for s in stylizers]
@@ -194,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
 
         results.append(summarize("Johnson et al. 2016 size, eager PyTorch fp32",
                                  time_frames(eager, frame, args.frames, args.warmup),
-                                 count_parameters(johnson), conv_macs(johnson, h, w) / 1e9,
+                                 count_parameters(johnson), frame_flops(johnson, h, w) / 1e9,
                                  {**common, "dtype": "float32", "net_size": f"{w}x{h}"}))
     if args.json:
         print(json.dumps(results, indent=2))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from models.errors import UserError
-from stylecam.commands.options import add_decoder_option, add_region_options, region_of
+from stylecam.commands.options import add_decoder_option, add_region_options, add_tier_option, region_of
 
 MAX_STYLIZE_PIXELS = 16_000_000
 OPTIMIZE_STEPS = 300
@@ -26,6 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alpha", type=float, default=1.0,
                    help="picture styles: 0 = the photo's features, 1 = the style's statistics (default: 1)")
     add_decoder_option(p, "vgg19 when installed")
+    add_tier_option(p, "the best for the device: quality on a GPU when the style has it, else fast")
     add_region_options(p)
     p.add_argument("--device", default="auto")
     g = p.add_argument_group("the original method (Gatys et al. 2015), starting from the fast result")
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     picture = is_picture_style(style)
     stylizer = Stylizer(style, device=args.device, strength=args.strength, alpha=args.alpha,
                         decoder=args.decoder, prefer_decoder="vgg19", region=region_of(args), palette=args.palette,
+                        tier=args.tier,
                         preserve_colors=args.preserve_color and not picture,
                         recolor_style_to=image if args.preserve_color and picture else None)
     result = stylizer(image)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from models.errors import UserError
-from stylecam.commands.options import add_decoder_option
+from stylecam.commands.options import add_decoder_option, add_tier_option
 
 DEMO_CLIP_SECONDS = 8.0
 
@@ -30,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alpha", type=float, default=1.0,
                    help="picture styles: 0 = the frame's features, 1 = the style's statistics (default: 1)")
     add_decoder_option(p, "light when installed")
+    add_tier_option(p, "live on a CPU when the style has it, quality on a GPU when it has it, else fast")
     p.add_argument("--no-temporal", action="store_true", help="start with temporal smoothing off")
     p.add_argument("--device", default="auto")
     p.add_argument("--backend", default="auto", choices=("auto", "torchscript", "onnx"),
@@ -109,12 +110,11 @@ def open_live_source(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from models.registry import default_style_name, list_styles
+    from models.registry import default_style_name, has_tier, list_styles
     from models.runtime import load_stylizers
     from realtime.app import LiveApp
     from realtime.autosize import for_source, parse_model_size
     from realtime.sinks import NullSink, WindowSink
-    from realtime.sources import parse_size
     from video.temporal import live_smoother
 
     if not 0.0 <= args.strength <= 1.0:
@@ -134,16 +134,19 @@ def run(args: argparse.Namespace) -> int:
         specs = list(args.style or []) + style_dir_pictures(args.style_dir)
     else:
         default = default_style_name()
-        names = [s.name for s in list_styles()]
+        names = [s.name for s in list_styles() if args.tier is None or has_tier(s.name, args.tier)]
         specs = [default] + [n for n in names if n != default]
     model_size = parse_model_size(args.model_size)
     stylizers = load_stylizers(specs, device=args.device, model_size=model_size, strength=args.strength,
                                backend=args.backend, alpha=args.alpha,
-                               decoder=args.decoder, prefer_decoder="light", palette=args.palette)
+                               decoder=args.decoder, prefer_decoder="light", palette=args.palette,
+                               tier=args.tier, prefer_tier="live")
     with open_live_source(args) as source:
         first = stylizers[0][1]
         device = getattr(getattr(first, "stylizer", first), "device", None)
-        autosize = for_source(model_size, source.fps, parse_size(args.size), getattr(device, "type", "cpu"))
+        tier = getattr(getattr(first, "stylizer", first), "tier", None)
+        autosize = for_source(model_size, source.fps, source.size, getattr(device, "type", "cpu"),
+                              full_start=tier == "live")
         app = LiveApp(source, stylizers, smoother=live_smoother(), snapshot_dir=args.out, record_dir=args.out,
                       strength=args.strength, temporal=not args.no_temporal, outputs=output_openers(args),
                       autosize=autosize)

@@ -16,6 +16,14 @@ def add_decoder_option(p: argparse.ArgumentParser, default: str) -> None:
                         "picture's colour mean and covariance")
 
 
+def add_tier_option(p: argparse.ArgumentParser, default: str) -> None:
+    """``--tier live|fast|quality``: which of a named style's networks runs (pictures and style files: theirs)."""
+    p.add_argument("--tier", choices=("live", "fast", "quality"),
+                   help="a named style's network: live (8×8 patches, ~1.9 GFLOPs at 640×480, for the live "
+                        "preview on a CPU), fast (~15 GFLOPs) or quality (Johnson et al.'s size, for GPUs); "
+                        f"default: {default}")
+
+
 def add_region_options(p: argparse.ArgumentParser) -> None:
     """``--mask-style PICTURE --mask IMAGE``: a second picture style inside a mask (AdaIN spatial control)."""
     p.add_argument("--mask-style", metavar="PICTURE",

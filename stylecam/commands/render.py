@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from models.errors import UserError
-from stylecam.commands.options import add_decoder_option, add_region_options, region_of
+from stylecam.commands.options import add_decoder_option, add_region_options, add_tier_option, region_of
 from video.temporal import RENDER_STRENGTH
 
 EXIT_PARTIAL = 3
@@ -25,6 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="picture styles: 0 = the frame's features, 1 = the style's statistics (default: 1)")
     p.add_argument("--preserve-color", action="store_true")
     add_decoder_option(p, "vgg19 when installed")
+    add_tier_option(p, "the best for the device: quality on a GPU when the style has it, else fast")
     add_region_options(p)
     temporal = p.add_mutually_exclusive_group()
     temporal.add_argument("--temporal", dest="temporal", action="store_true", default=True,
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     stylizer = Stylizer(variant or style, device=args.device, model_size=args.model_size,
                         strength=args.strength, preserve_colors=args.preserve_color, alpha=args.alpha,
                         decoder=args.decoder, prefer_decoder="vgg19", region=region_of(args),
-                        palette=args.palette)
+                        palette=args.palette, tier=None if variant else args.tier)
     smoother = render_smoother(args.flow, args.temporal_strength) if args.temporal else None
     bar = Progress(f"render {stylizer.name}", quiet=args.quiet)
 

@@ -16,7 +16,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="the painting (an image file); several paintings train one multi-style bank")
     p.add_argument("--data", required=True, nargs="+", help="folders (or files) of training photos")
     p.add_argument("--name", required=True, help="the new style's name")
-    p.add_argument("--tier", choices=("fast", "quality"), default="fast", help="network size (default: fast)")
+    p.add_argument("--tier", choices=("live", "fast", "quality"), default="fast",
+                   help="network size (default: fast; live: the 8×8-patch network of the live preview, best "
+                        "taught by a trained style with --teacher)")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float, help="training time budget in minutes (default: 30)")
     budget.add_argument("--steps", type=int, help="number of training steps")
@@ -32,6 +34,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--temporal-weight", type=float, default=0.0,
                    help="add a temporal-consistency loss (photos warped by random smooth motion); 0 = off")
     p.add_argument("--style-scale", type=int, default=256, help="the painting's short side in px (default: 256)")
+    p.add_argument("--photo-scale", type=int, default=256,
+                   help="the photos' short side in px before cropping (default: 256)")
+    p.add_argument("--min-scale", type=float, default=1.0,
+                   help="< 1: each crop shows the photo at a random scale in [MIN, 1] of --photo-scale")
+    p.add_argument("--teacher", help="a trained style (name or file) whose pictures the new network learns to "
+                                     "draw: distillation, e.g. the live tier from the fast tier's network")
+    p.add_argument("--pixel-weight", type=float, default=10.0,
+                   help="with --teacher: weight of the L1 distance to its picture (default: 10)")
+    p.add_argument("--feature-weight", type=float, default=1.0,
+                   help="with --teacher: weight of the VGG-19 relu1_1…relu3_1 distance to its picture (default: 1)")
+    p.add_argument("--texture-weight", type=float, default=0.0,
+                   help="with --teacher: weight of the Gram (texture) distance to its picture on the same layers: "
+                        "its strokes' statistics without asking for their places (default: 0)")
     p.add_argument("--init-from", help="start from an existing style's weights (same tier)")
     p.add_argument("--finetune", choices=("all", "norm"), default="all",
                    help="norm: train only the instance-norm parameters (needs --init-from)")
@@ -73,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     require_folders(args.data)
+    if not 0.1 <= args.min_scale <= 1.0:
+        raise UserError(f"--min-scale must be between 0.1 and 1, got {args.min_scale}")
     for painting in args.style:
         read_rgb(painting)  # a clear error now rather than after loading the photos
     style_meta = per_style_metadata(args)
@@ -86,7 +103,11 @@ def run(args: argparse.Namespace) -> int:
         minutes=minutes, finetune=args.finetune, size=args.size, batch=args.batch, lr=args.lr,
         style_weight=args.style_weight, content_weight=args.content_weight, tv_weight=args.tv_weight,
         detail_weight=args.detail_weight,
-        temporal_weight=args.temporal_weight, style_short=args.style_scale,
+        temporal_weight=args.temporal_weight, style_short=args.style_scale, content_short=args.photo_scale,
+        min_scale=args.min_scale, teacher=args.teacher,
+        pixel_weight=args.pixel_weight if args.teacher else 0.0,
+        feature_weight=args.feature_weight if args.teacher else 0.0,
+        texture_weight=args.texture_weight if args.teacher else 0.0,
         checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from, row_shares=shares,
     )
     out = Path(args.out) if args.out else user_style_path(args.name)
@@ -104,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
         text = f"step {r.step} style {r.style:.4g} content {r.content:.4g} {rate:.2f} steps/s lr {r.lr:.2g}"
         if args.temporal_weight:
             text += f" temporal {r.temporal:.3g}"
+        if args.teacher:
+            text += f" teacher {r.distill:.4g}"
         progress.update(fraction, text, eta)
 
     path = run_training(lambda: train(cfg, run_dir, out, meta, resume=args.resume, on_step=on_step,

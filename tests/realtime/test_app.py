@@ -5,7 +5,7 @@ import pytest
 from models.images import read_rgb
 from realtime.app import LiveApp
 from realtime.sinks import NullSink
-from tests.fakes import FakeStylizer, ListSource, numbered_frame
+from tests.fakes import FakeStylizer, ListSource, SlowSmoother, numbered_frame
 
 
 class ScriptedSink(NullSink):
@@ -137,3 +137,54 @@ def test_temporal_smoothing_runs_at_the_network_size_and_steadies_a_noisy_still(
     assert calls and all(f == s == (32, 43, 3) for f, s in calls)  # smoothed at the network's size, not 96×128
     flicker = {t: np.mean([np.abs(a.astype(int) - b).mean() for a, b in zip(o[5:], o[6:])]) for t, o in outputs.items()}
     assert flicker[True] < 0.7 * flicker[False]
+
+
+def test_slow_smoothing_does_not_shrink_the_network(tmp_path):
+    from realtime.autosize import AutoSize
+
+    # a fast network and a smoothing stage that takes 80 ms a frame, at a 30 fps camera (budget 30 ms)
+    source = ListSource([numbered_frame(i, (64, 48)) for i in range(10_000)], fps=30)
+    autosize = AutoSize(camera_fps=30, start=256)
+    app = LiveApp(source, [("invert", FakeStylizer())], smoother=SlowSmoother(delay=0.08), autosize=autosize)
+    app.state.hud = False
+    app.run(NullSink(), max_seconds=3.0)
+    assert len(app.stats.infer_ms) >= 45  # the network was timed over three of the auto-size's windows
+    assert autosize.size >= 256
+    assert app.smooth.control.index > 0  # the smoothing stepped its own quality down instead
+
+
+def test_style_switch_temporal_toggle_and_original_restart_the_smoother(tmp_path):
+    from realtime.frames import Frame
+
+    smoother = SlowSmoother()
+    app = make_app(tmp_path, smoother=smoother)
+    frames = iter(Frame(numbered_frame(i, (64, 48)), i) for i in range(100))
+    app.process(next(frames))
+    app.process(next(frames))
+    resets = smoother.resets
+    assert app.smooth(app.stylize(next(frames))) is not None and smoother.resets == resets  # same style: continues
+    for action, arg in [("style", 2), ("temporal", None), ("temporal", None), ("original", None), ("original", None)]:
+        app.handle(action, arg)
+        app.process(next(frames))
+        assert smoother.resets == resets + 1, action
+        resets = smoother.resets
+    calls = smoother.calls
+    app.handle("temporal")
+    assert (app.process(next(frames)).image == 128).all() and smoother.calls == calls  # off: not smoothed
+
+
+def test_the_stylize_stage_runs_only_the_network_and_the_smooth_stage_finishes(tiny_style):
+    from models.runtime import Stylizer
+    from realtime.frames import Frame
+
+    stylizer = Stylizer(tiny_style, device="cpu", model_size=32)
+    smoother = SlowSmoother()
+    app = LiveApp(ListSource([], fps=30), [("tiny", stylizer)], smoother=smoother)
+    frame = Frame(numbered_frame(3, (128, 96)), 7)
+    item = app.stylize(frame)
+    assert item.network_out.shape == (32, 43, 3) and smoother.calls == 0  # the network's size: nothing else ran
+    assert item.index == 7 and item.captured == frame.captured and item.original is frame.image
+    shown = app.smooth(item)
+    assert shown.image.shape == (96, 128, 3) and smoother.calls == 1
+    assert (shown.index, shown.captured) == (7, frame.captured) and shown.original is frame.image
+    np.testing.assert_array_equal(shown.image, stylizer(frame.image))

@@ -53,3 +53,13 @@ def test_a_rung_that_proved_too_slow_is_not_retried_at_once():
         if changed:
             changes.append(changed)
     assert changes[:2] == [144, 128] and len(changes) <= 4
+
+
+def test_for_source_the_frames_own_size_is_the_top_rung_and_the_live_tier_starts_there():
+    from realtime.autosize import for_source
+
+    live = for_source(None, 30.0, (640, 480), "cpu", full_start=True)
+    assert live.size == 480 and live.ladder[-1] == 480 and 448 in live.ladder
+    assert for_source(None, 30.0, (640, 480), "cpu").size == 160  # a network made for small sizes
+    assert for_source(None, 30.0, (1280, 720), "cuda").size == 720  # a GPU starts at full resolution
+    assert for_source(256, 30.0, (640, 480), "cpu") is None  # a fixed size

@@ -83,8 +83,10 @@ def test_feature_live_smoother_reduces_flicker_on_a_still_scene(texture):
     assert flicker(smooth) < 0.6 * flicker(raw)
 
 
-def test_live_smoother_follows_motion_without_smearing(texture):
+@pytest.mark.parametrize("cubic", [True, False])
+def test_live_smoother_follows_motion_without_smearing(texture, cubic):
     smoother = live_smoother()
+    smoother.cubic = cubic
     smoother(texture, texture)
     moved = shift(texture, 5, 0)
     out = smoother(moved, moved)  # the stylization equals the frame: a good warp changes nothing
@@ -189,3 +191,47 @@ def test_smoother_takes_the_new_stylization_where_the_scene_entered_the_frame(te
     out = smoother(moved, bright)
     assert np.abs(out[10:-10, :4].astype(int) - 200).max() <= 2  # nothing to warp from: the new frame
     assert out[20:-20, 30:-30].mean() < 60  # the rest follows the previous (dark) output
+
+
+def full_resolution_restore_texture(blended, current, sigma=3.0, max_gain=3.0):
+    """restore_texture's formula computed directly: float32 images, energies blurred at full size."""
+    import cv2
+
+    blur = lambda x, s: cv2.GaussianBlur(x, (0, 0), s, borderType=cv2.BORDER_REFLECT)  # noqa: E731
+    b, c = blended.astype(np.float32), current.astype(np.float32)
+    low_b = blur(b, sigma)
+    detail_b, detail_c = b - low_b, c - blur(c, sigma)
+    energy_b = blur((detail_b * detail_b).sum(axis=-1), 4 * sigma)
+    energy_c = blur((detail_c * detail_c).sum(axis=-1), 4 * sigma)
+    gain = np.clip(np.sqrt((energy_c + 1e-3) / (energy_b + 1e-3)), 1.0, max_gain)
+    return np.clip(low_b + detail_b * gain[..., None] + 0.5, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("name, size", [("astronaut", (640, 480)), ("coffee", (640, 480)), ("chelsea", (160, 120)),
+                                        ("astronaut", (64, 48))])
+def test_restore_texture_against_the_full_resolution_formula_on_photos(name, size):
+    import cv2
+    from skimage import data
+
+    photo = cv2.resize(getattr(data, name)(), size, interpolation=cv2.INTER_AREA)
+    rng = np.random.default_rng(0)
+    strokes = cv2.GaussianBlur(rng.normal(0, 40, photo.shape[:2]).astype(np.float32), (0, 0), 1.2)
+    current = np.clip(photo + strokes[..., None], 0, 255).astype(np.uint8)  # a stylization: photo and strokes
+    previous = cv2.GaussianBlur(np.roll(current, 3, axis=1), (0, 0), 1.0)  # last output, warped and softened
+    blended = blend_with_previous(current, previous, np.full(photo.shape[:2], 0.6, np.float32))
+    expected = full_resolution_restore_texture(blended, current)
+    got = restore_texture(blended, current)
+    diff = np.abs(got.astype(int) - expected)
+    assert diff.max() <= 1 and diff.mean() < 0.01  # rounding: energies at half size, OpenCV's round-half-even
+    assert np.abs(got.astype(int) - blended).mean() > 1  # and the texture was restored at all
+
+
+def test_smoother_continues_from_its_previous_output_when_the_flow_width_changes(texture):
+    import cv2
+
+    smoother = TemporalSmoother(strength=0.9, flow_width=160)
+    big = cv2.resize(texture, (320, 240), interpolation=cv2.INTER_LINEAR)
+    smoother(big, np.zeros_like(big))
+    smoother.flow_width = 96  # the live loop's smoothing stepped down between two frames
+    out = smoother(shift(big, 2, 0), np.full_like(big, 200))
+    assert out[30:-30, 30:-30].mean() < 60  # blended with the previous (dark) output, not started afresh

@@ -1,0 +1,234 @@
+"""Live against the full frame (../shared/QUALITY.md): is what a live viewer sees as good as the network
+run on the whole frame? With a contact sheet per style.
+
+    python scripts/live_report.py --photos P1.jpg P2.jpg ... --style starry=PAINTING.jpg \
+        [--style wave=OTHER.jpg ...] --live-tier live --full-tier fast --work out/live_q \
+        [--frames 150] [--model-size auto] [--force]
+
+For every photo and style: the photo is cropped to 4:3 (centre) and resized to 640×480 (bicubic),
+written to WORK/photos; ``stylecam live --source PHOTO.png --no-window --frames N --record L.mp4``
+runs on it and the live output is the recording's last frame; ``stylecam image`` stylizes the same
+frame at full resolution and that output goes through the recorder's own H.264 encoder and back,
+so that codec loss is on both sides. Both are measured against the photo and the painting (its
+short side at 480 px): live ratio = live ÷ full frame (style: geometric mean over relu1_1…relu5_1;
+content: relu4_2). Prints a table per style, writes WORK/report.json and WORK/sheet_STYLE.png
+(photo | live | full frame | painting). Finished outputs in WORK are reused unless --force.
+A tier of ``default`` leaves ``--tier`` out (the command's own default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from models.errors import UserError  # noqa: E402
+from models.images import read_rgb, resize_short_side, write_rgb  # noqa: E402
+from models.quality import Distances, distances, ratios  # noqa: E402
+from scripts.quality_report import contact_sheet  # noqa: E402
+
+FRAME_SIZE = (640, 480)  # width, height: QUALITY.md's live frame
+PAINTING_SHORT = 480
+SOURCE_FPS = 30.0  # what `stylecam live` records a still image at
+TIERS = ("live", "fast", "quality", "default")
+
+
+def crop_4_3(image: np.ndarray) -> np.ndarray:
+    """The largest centred 4:3 (width:height) part of an ``H×W×C`` image."""
+    h, w = image.shape[:2]
+    if w * 3 > h * 4:  # too wide
+        cw, ch = h * 4 // 3, h
+    else:
+        cw, ch = w, w * 3 // 4
+    top, left = (h - ch) // 2, (w - cw) // 2
+    return np.ascontiguousarray(image[top : top + ch, left : left + cw])
+
+
+def live_frame(image: np.ndarray) -> np.ndarray:
+    """``H×W×3 uint8 RGB`` → the 640×480 frame of QUALITY.md: centre 4:3 crop, bicubic resize."""
+    import cv2
+
+    return cv2.resize(crop_4_3(image), FRAME_SIZE, interpolation=cv2.INTER_CUBIC)
+
+
+def parse_style(spec: str) -> tuple[str, str]:
+    name, sep, painting = spec.partition("=")
+    if not sep or not name or not painting:
+        raise UserError(f"--style wants NAME=PAINTING, got {spec!r}")
+    return name, painting
+
+
+def settled_size(summary: str) -> int | None:
+    """The network's short side that a live summary line reports (``net 256 px``), if it does."""
+    m = re.search(r"\b(?:net|network|model)(?:[ _-]size)?(?: settled)?(?: at)?:?\s*(\d+)\s*px", summary)
+    return int(m.group(1)) if m else None
+
+
+def tier_flag(tier: str) -> list[str]:
+    return [] if tier == "default" else ["--tier", tier]
+
+
+def stylecam(*args: str) -> str:
+    """Run the ``stylecam`` CLI of this Python; its stdout, or one line about why it failed."""
+    cmd = [sys.executable, "-m", "stylecam", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()] or ["(no message)"]
+        raise UserError(f"stylecam {args[0]} failed (exit {done.returncode}): {lines[-1]}")
+    return done.stdout
+
+
+def last_frame(video: Path) -> np.ndarray:
+    """The last decoded frame of a video file, ``H×W×3 uint8 RGB``."""
+    import av
+
+    last = None
+    with av.open(str(video)) as container:
+        for frame in container.decode(video=0):
+            last = frame
+    if last is None:
+        raise UserError(f"{video}: no video frames")
+    return last.to_ndarray(format="rgb24")
+
+
+def through_recorder(image: np.ndarray, video: Path) -> np.ndarray:
+    """``image`` encoded by the live recorder (its H.264 settings) into ``video`` and decoded back."""
+    from realtime.sinks import recorder
+
+    rec = recorder(video, SOURCE_FPS, (image.shape[1], image.shape[0]))
+    rec.write(image, 0.0)
+    rec.close()
+    return last_frame(video)
+
+
+def prepare_photo(path: str, work: Path, force: bool) -> tuple[str, Path, np.ndarray]:
+    """(stem, WORK/photos/STEM.png, the 640×480 frame)."""
+    stem = Path(path).stem
+    out = work / "photos" / f"{stem}.png"
+    if force or not out.is_file():
+        write_rgb(out, live_frame(read_rgb(path)))
+    return stem, out, read_rgb(out)
+
+
+def live_output(photo: Path, style: str, tag: str, args: argparse.Namespace, work: Path) -> tuple[np.ndarray, str]:
+    """(the recording's last frame, the live command's summary line), cached as WORK/live/TAG.{mp4,txt}."""
+    video, text = work / "live" / f"{tag}.mp4", work / "live" / f"{tag}.txt"
+    if args.force or not (video.is_file() and text.is_file()):
+        video.parent.mkdir(parents=True, exist_ok=True)
+        stdout = stylecam("live", "--source", str(photo.resolve()), "--no-window", "--frames", str(args.frames),
+                          "--record", str(video.resolve()), "--style", style, *tier_flag(args.live_tier),
+                          "--model-size", args.model_size, "--out", str(video.parent.resolve()))
+        summary = next((line for line in stdout.splitlines() if " fps" in line), stdout.strip().split("\n")[0])
+        text.write_text(summary + "\n")
+    return last_frame(video), text.read_text().strip()
+
+
+def full_output(photo: Path, style: str, tag: str, args: argparse.Namespace, work: Path) -> np.ndarray:
+    """The full-frame output after the recorder's encoder and back, cached as WORK/full/TAG.{png,mp4}."""
+    still, video = work / "full" / f"{tag}.png", work / "full" / f"{tag}.mp4"
+    if args.force or not still.is_file():
+        still.parent.mkdir(parents=True, exist_ok=True)
+        stylecam("image", str(photo.resolve()), str(still.resolve()), "--style", style, *tier_flag(args.full_tier))
+        video.unlink(missing_ok=True)
+    if not video.is_file():
+        return through_recorder(read_rgb(still), video)
+    return last_frame(video)
+
+
+def as_dict(d: Distances) -> dict:
+    return {"style": list(d.style), "content": d.content}
+
+
+def measure_photo(vgg, photo_path: str, style: str, painting: np.ndarray, args: argparse.Namespace,
+                  work: Path) -> tuple[dict, list[np.ndarray]]:
+    """One photo's numbers (a JSON-ready dict) and its contact sheet row."""
+    stem, png, photo = prepare_photo(photo_path, work, args.force)
+    name = Path(style).stem
+    live, summary = live_output(png, style, f"{name}__{args.live_tier}__m{args.model_size}__f{args.frames}__{stem}",
+                                args, work)
+    print(f"{name} {stem}: {summary}", flush=True)
+    full = full_output(png, style, f"{name}__{args.full_tier}__{stem}", args, work)
+    d_live, d_full = distances(vgg, live, photo, painting), distances(vgg, full, photo, painting)
+    r_style, r_content = ratios(d_live, d_full)
+    row = {"photo": stem, "source": photo_path, "style_ratio": r_style, "content_ratio": r_content,
+           "live_summary": summary, "live": as_dict(d_live), "full": as_dict(d_full)}
+    size = settled_size(summary)
+    if size is not None:
+        row["live_net_size"] = size
+    return row, [photo, live, full, painting]
+
+
+def markdown_table(style: str, rows: list[dict], med_style: float, med_content: float) -> str:
+    lines = [f"**{style}** (live ÷ full frame)", "", "| photo | style ratio | content ratio |", "|---|---|---|"]
+    lines += [f"| {r['photo']} | ×{r['style_ratio']:.2f} | ×{r['content_ratio']:.2f} |" for r in rows]
+    lines.append(f"| **median** | **×{med_style:.2f}** | **×{med_content:.2f}** |")
+    return "\n".join(lines)
+
+
+def report_style(vgg, spec: str, args: argparse.Namespace, work: Path) -> dict:
+    style, painting_path = parse_style(spec)
+    painting = resize_short_side(read_rgb(painting_path), PAINTING_SHORT)
+    rows, sheet = [], []
+    for photo_path in args.photos:
+        row, images = measure_photo(vgg, photo_path, style, painting, args, work)
+        rows.append(row)
+        sheet.append(images)
+    med_s = statistics.median(r["style_ratio"] for r in rows)
+    med_c = statistics.median(r["content_ratio"] for r in rows)
+    print(markdown_table(style, rows, med_s, med_c) + "\n", flush=True)
+    path = write_rgb(work / f"sheet_{Path(style).stem}.png", contact_sheet(sheet, height=240))
+    print(f"contact sheet (photo | live | full frame | painting): {path}\n", flush=True)
+    return {"style": style, "painting": painting_path, "median_style_ratio": med_s, "median_content_ratio": med_c,
+            "photos": rows}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--photos", nargs="+", required=True)
+    ap.add_argument("--style", action="append", required=True, metavar="NAME=PAINTING")
+    ap.add_argument("--live-tier", default="live", choices=TIERS, help="tier of `stylecam live` (default: live)")
+    ap.add_argument("--full-tier", default="fast", choices=TIERS, help="tier of `stylecam image` (default: fast)")
+    ap.add_argument("--work", default="out/live_q")
+    ap.add_argument("--frames", type=int, default=150, help="frames the live command shows (default: 150)")
+    ap.add_argument("--model-size", default="auto", help="the live command's --model-size (default: auto)")
+    ap.add_argument("--force", action="store_true", help="redo finished outputs in WORK")
+    args = ap.parse_args(argv)
+    if args.frames < 1:
+        ap.error("--frames must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    work = Path(args.work)
+    try:
+        for spec in args.style:  # bad input ends before minutes of work, not after
+            read_rgb(parse_style(spec)[1])
+        for photo in args.photos:
+            read_rgb(photo)
+        from models.vgg import VGG19Features
+
+        vgg = VGG19Features()
+        report = {"live_tier": args.live_tier, "full_tier": args.full_tier, "frames": args.frames,
+                  "model_size": args.model_size, "frame_size": list(FRAME_SIZE), "painting_short_side": PAINTING_SHORT,
+                  "styles": [report_style(vgg, spec, args, work) for spec in args.style]}
+    except UserError as exc:
+        print(f"live_report: {exc}", file=sys.stderr)
+        return 1
+    out = work / "report.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -41,23 +41,71 @@ def export(net: torch.nn.Module) -> bytes:
     return buffer.getvalue()
 
 
+class FrameIO(torch.nn.Module):
+    """``net`` behind 8-bit frames: ``1×H×W×3 uint8 RGB`` in and out, the conversions inside the graph (where
+    ONNX Runtime does them in a millisecond instead of several in Python around it)."""
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, frame: torch.Tensor) -> torch.Tensor:
+        y = self.net(frame.permute(0, 3, 1, 2).float() * (1.0 / 255.0))
+        return (y * 255.0).round().clamp(0.0, 255.0).to(torch.uint8).permute(0, 2, 3, 1)
+
+
+def export_frames(net: torch.nn.Module) -> bytes:
+    """The ONNX graph of :class:`FrameIO` around an eval-mode image network, dynamic height and width."""
+    wrapped = FrameIO(net.to("cpu", torch.float32).eval()).eval()
+    buffer = io.BytesIO()
+    axes = {1: "height", 2: "width"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapped, (torch.zeros(1, 64, 64, 3, dtype=torch.uint8),), buffer, input_names=["frame"],
+                          output_names=["out"], dynamic_axes={"frame": axes, "out": axes}, opset_version=17,
+                          dynamo=False)
+    return buffer.getvalue()
+
+
+def _session(model: bytes, threads: int | None):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    # no busy-waiting between calls: the live loop's capture and display threads need those cores
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
 class OnnxNet:
     """An ONNX Runtime session behind the call signature of a TorchScript module (CPU, float32)."""
 
-    def __init__(self, model: bytes, threads: int | None = None, multiple: int = 1) -> None:
+    def __init__(self, model: bytes, threads: int | None = None, multiple: int = 1,
+                 frames_model: bytes | None = None) -> None:
         """``multiple``: the graph wants sides that are multiples of this (the live tier's patch); other
         frames are padded (edge pixels repeated) before it and cropped after, as the network's own
-        ``forward`` does (a traced graph cannot keep that data-dependent padding)."""
-        import onnxruntime as ort
-
+        ``forward`` does (a traced graph cannot keep that data-dependent padding). ``frames_model``: the
+        same network's :func:`export_frames` graph, for :meth:`frame`."""
         self.multiple = multiple
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        # no busy-waiting between calls: the live loop's capture and display threads need those cores
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        self.session = _session(model, threads)
+        self.frames = _session(frames_model, threads) if frames_model is not None else None
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        """``H×W×3 uint8 RGB`` → its stylization, the same (through the 8-bit graph when there is one)."""
+        import cv2
+
+        h, w = image.shape[:2]
+        ph, pw = -h % self.multiple, -w % self.multiple
+        if ph or pw:
+            image = cv2.copyMakeBorder(image, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+        if self.frames is None:
+            x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float().div_(255.0)
+            y = self(x)[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+        else:
+            y = self.frames.run(None, {"frame": np.ascontiguousarray(image)[None]})[0][0]
+        return np.ascontiguousarray(y[:h, :w] if ph or pw else y)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         a = x.detach().float().cpu().numpy()
@@ -70,23 +118,27 @@ class OnnxNet:
 
 
 def load_cached(net: torch.nn.Module, path: Path) -> tuple[OnnxNet, bool]:
-    """The session for ``net`` from the ONNX file cached at ``path`` (exporting and caching it on a miss).
+    """The session for ``net`` from the ONNX files cached at ``path`` (the float graph) and beside it (the
+    8-bit frames graph, ``*.frames.onnx``), exporting and caching them on a miss.
 
     Returns ``(network, from_cache)``.
     """
     multiple = int(getattr(net, "patch", 1))
-    if path.is_file():
+    frames_path = path.with_name(path.stem + ".frames.onnx")
+    if path.is_file() and frames_path.is_file():
         try:
-            return OnnxNet(path.read_bytes(), multiple=multiple), True
+            return OnnxNet(path.read_bytes(), multiple=multiple, frames_model=frames_path.read_bytes()), True
         except Exception:  # noqa: BLE001 - a stale or broken cache entry (ORT raises its own types): rebuild
             path.unlink(missing_ok=True)
-    model = export(net)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(model)
-        os.replace(tmp, path)
-    except OSError:  # a read-only or full cache only costs start-up time
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-    return OnnxNet(model, multiple=multiple), False
+            frames_path.unlink(missing_ok=True)
+    model, frames = export(net), export_frames(net)
+    for target, data in ((path, model), (frames_path, frames)):
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except OSError:  # a read-only or full cache only costs start-up time
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+    return OnnxNet(model, multiple=multiple, frames_model=frames), False

@@ -260,6 +260,8 @@ class Stylizer:
         small = frame
         if (nh, nw) != (h, w):
             small = cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_AREA if nh < h else cv2.INTER_LINEAR)
+        if self.backend == "onnx":
+            return small, self.net.frame(small)
         with torch.inference_mode():
             x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1).unsqueeze(0)
             out = _to_frame(self.net(x.to(self.device, self.dtype).div_(255.0)))

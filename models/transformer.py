@@ -62,8 +62,8 @@ class NetConfig:
 
 
 TIERS: dict[str, NetConfig] = {
-    # the live tier: 8×8 patches, 80 channels at 1/8 resolution (models.nets.live), ~1.3 GFLOPs at 640×480
-    "live": NetConfig(channels=(80, 80, 80), n_res=4, block="dwsep", expand=2, kernel=3, arch="patch", patch=8),
+    # the live tier: 8×8 patches, 64 channels at 1/8 resolution (models.nets.live)
+    "live": NetConfig(channels=(64, 64, 64), n_res=4, block="dwsep", expand=2, kernel=3, arch="patch", patch=8),
     "fast": NetConfig(channels=(16, 32, 64), n_res=5, block="dwsep", expand=2, kernel=9),
     "quality": NetConfig(channels=(32, 64, 128), n_res=5, block="full", kernel=9),
 }

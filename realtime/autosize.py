@@ -74,15 +74,19 @@ def parse_model_size(text: str) -> int | None:
         raise UserError(f"--model-size must be 'auto' or a size in px, got {text!r}") from None
 
 
+SHARP_FPS = 24.0  # film rate: the controller keeps at least this (or the camera's rate) and spends the rest on pixels
+
+
 def for_source(model_size: int | None, camera_fps: float, frame_size: tuple[int, int] | None = None,
                device: str = "cpu", full_start: bool = False) -> AutoSize | None:
     """The live loop's sizing: ``None`` for a fixed ``model_size``; else adaptive over the ladder's rungs below
     the frame's short side plus that side itself (the frame's full resolution is the top rung), starting at
     the top on a GPU or with ``full_start`` (a network made for full resolution on this device: the live
-    tier), else at 160 px."""
+    tier), else at 160 px. Sharpness over the last few frames a second: the network keeps its size as long
+    as it holds :data:`SHARP_FPS` (a blurred 30 fps preview is worse than a sharp 25 fps one)."""
     if model_size is not None:
         return None
     cap = min(frame_size) if frame_size else 512
     ladder = tuple(sorted({s for s in LADDER if s < cap} | {cap}))
     start = cap if full_start or device != "cpu" else min(160, cap)
-    return AutoSize(camera_fps, start=start, max_size=cap, ladder=ladder)
+    return AutoSize(min(camera_fps, SHARP_FPS), start=start, max_size=cap, ladder=ladder)

@@ -71,7 +71,10 @@ CANDIDATES = {
     "conv stem/head k8, 80 ch, 4 blocks": lambda: ConvNet(80, 4),
     "stem k8, head k16 (overlap), 80 ch": lambda: ConvNet(80, 4, kh=16),
     "stem k16, head k16, 80 ch": lambda: ConvNet(80, 4, ks=16, kh=16),
-    "live tier (shipped): stem k16, head k8, 80 ch": lambda: build_network(TIERS["live"]),
+    "stem k16, head k8, 80 ch (first live styles)": lambda: ConvNet(80, 4, ks=16),
+    "stem k16, head k8, 80 ch, 3 blocks": lambda: ConvNet(80, 3, ks=16),
+    "stem k16, head k8, 64 ch, 3 blocks": lambda: ConvNet(64, 3, ks=16),
+    "live tier (shipped): stem k16, head k8, 64 ch": lambda: build_network(TIERS["live"]),
 }
 
 

@@ -137,7 +137,9 @@ def full_output(photo: Path, style: str, tag: str, args: argparse.Namespace, wor
     still, video = work / "full" / f"{tag}.png", work / "full" / f"{tag}.mp4"
     if args.force or not still.is_file():
         still.parent.mkdir(parents=True, exist_ok=True)
-        stylecam("image", str(photo.resolve()), str(still.resolve()), "--style", style, *tier_flag(args.full_tier))
+        decoder = ["--decoder", args.full_decoder] if args.full_decoder else []
+        stylecam("image", str(photo.resolve()), str(still.resolve()), "--style", style, *tier_flag(args.full_tier),
+                 *decoder)
         video.unlink(missing_ok=True)
     if not video.is_file():
         return through_recorder(read_rgb(still), video)
@@ -156,7 +158,8 @@ def measure_photo(vgg, photo_path: str, style: str, painting: np.ndarray, args: 
     live, summary = live_output(png, style, f"{name}__{args.live_tier}__m{args.model_size}__f{args.frames}__{stem}",
                                 args, work)
     print(f"{name} {stem}: {summary}", flush=True)
-    full = full_output(png, style, f"{name}__{args.full_tier}__{stem}", args, work)
+    decoder = f"__{args.full_decoder}" if args.full_decoder else ""
+    full = full_output(png, style, f"{name}__{args.full_tier}{decoder}__{stem}", args, work)
     d_live, d_full = distances(vgg, live, photo, painting), distances(vgg, full, photo, painting)
     r_style, r_content = ratios(d_live, d_full)
     row = {"photo": stem, "source": photo_path, "style_ratio": r_style, "content_ratio": r_content,
@@ -197,6 +200,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--style", action="append", required=True, metavar="NAME=PAINTING")
     ap.add_argument("--live-tier", default="live", choices=TIERS, help="tier of `stylecam live` (default: live)")
     ap.add_argument("--full-tier", default="fast", choices=TIERS, help="tier of `stylecam image` (default: fast)")
+    ap.add_argument("--full-decoder", help="picture styles: the AdaIN decoder of `stylecam image` (light: the "
+                                           "network live runs, at the full frame; default: image's own choice)")
     ap.add_argument("--work", default="out/live_q")
     ap.add_argument("--frames", type=int, default=150, help="frames the live command shows (default: 150)")
     ap.add_argument("--model-size", default="auto", help="the live command's --model-size (default: auto)")

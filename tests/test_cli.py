@@ -129,6 +129,27 @@ def test_bench_both_backends_in_one_run(tiny_style, capsys):
     assert all(r["median_ms"] > 0 for r in results)
 
 
+def test_bench_times_the_tiers_of_a_style_in_one_run(capsys):
+    """``--tier live,fast``: the shipped default style's two networks, side by side, every layer counted."""
+    assert main(["bench", "--tier", "live,fast", "--size", "64x48", "--frames", "2", "--warmup", "0", "--json"]) == 0
+    live, fast = json.loads(capsys.readouterr().out)
+    assert "live tier" in live["label"] and "fast tier" in fast["label"]
+    assert live["config"]["arch"] == "patch" and fast["gflops"] > 5 * live["gflops"] > 0
+
+
+def test_bench_pipeline_times_each_tier_and_reports_the_network_size(capsys):
+    assert main(["bench", "--pipeline", "--tier", "live,fast", "--size", "64x48", "--model-size", "48",
+                 "--frames", "4", "--warmup", "1", "--fps", "60", "--json"]) == 0
+    live, fast = json.loads(capsys.readouterr().out)
+    assert "(live)" in live["label"] and "(fast)" in fast["label"]
+    assert live["model_size"] == fast["model_size"] == 48 and live["frames"] >= 4
+
+
+def test_bench_bad_tier_exception(capsys):
+    assert main(["bench", "--tier", "live,oil"]) == 2
+    one_error_line(capsys)
+
+
 def test_bench_bad_size_exception(capsys):
     assert main(["bench", "--size", "big"]) == 2
     one_error_line(capsys)

@@ -1,18 +1,20 @@
 """The live tier: a feed-forward style network that works on 8×8 patches (issue 18).
 
-The fast tier spends most of its 15 GFLOPs a 640×480 frame at full and half resolution
+The fast tier spends most of its 15.6 GFLOPs a 640×480 frame at full and half resolution
 (a 9×9 convolution in and out, 16–32 channels). This network never convolves at full
 resolution: a strided stem turns each 8×8 patch (with a 4 px overlap on each side, so a
 patch sees its neighbours) into ``width`` features at 1/8 of the frame, depthwise-separable
 residual blocks with instance norm do the work there, and a transposed convolution whose
-kernel equals its stride (no overlap, so no checkerboard) paints each patch back. About
-1.3 GFLOPs a 640×480 frame, every layer counted.
+kernel equals its stride (no overlap, so no checkerboard) paints each patch back. The live
+tier (64 channels, 4 blocks) costs 1.33 GFLOPs a 640×480 frame, every layer counted.
 
 Measured alternatives (ONNX Runtime, 2 threads, 640×480, scripts/explore_live_tier.py): pixel
-(un)shuffle ×8 around 1×1 convolutions costs the same arithmetic but 10 ms more (ONNX Runtime
+(un)shuffle ×8 around 1×1 convolutions costs the same arithmetic but ~10 ms more (ONNX Runtime
 transposes the 6-D tensors); reflection padding in the blocks added ~15 ms over zero padding;
-a transposed head with a 16 px kernel (overlapping patches) added ~9 ms; 96 channels instead
-of 80 ~8 ms.
+a transposed head with a 16 px kernel (overlapping patches) added ~9 ms; 80 channels took 30–40 ms
+where 64 took 22–30 (the first set of live styles was trained at 80 and measured 33–40 ms a frame
+through the runtime, over the 35 ms budget); instance norm costs ~6 ms of it, mostly for the layout
+changes ONNX Runtime makes around it, and a decomposed norm was no faster.
 
 Input and output: ``N×3×H×W`` float RGB in [0, 1]. H and W need not be multiples of 8: the
 frame is padded (edge pixels repeated) and the output cropped back.
@@ -61,7 +63,7 @@ class PatchNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[2], x.shape[3]
         ph, pw = (self.patch - h % self.patch) % self.patch, (self.patch - w % self.patch) % self.patch
-        if ph > 0 or pw > 0:
+        if ph > 0 or pw > 0:  # (an exported graph, traced on a multiple of 8, keeps neither the pad nor the crop)
             x = F.pad(x, [0, pw, 0, ph], mode="replicate")
-        y = torch.sigmoid(self.head(self.res(self.stem(x))))
-        return y[:, :, :h, :w]
+            return torch.sigmoid(self.head(self.res(self.stem(x))))[:, :, :h, :w]
+        return torch.sigmoid(self.head(self.res(self.stem(x))))

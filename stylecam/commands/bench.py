@@ -83,6 +83,8 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
         "fps": round(shown / elapsed, 2), "latency_p50_ms": round(app.stats.latency_ms(0.5), 1),
         "latency_p95_ms": round(app.stats.latency_ms(0.95), 1),
         "stylize_median_ms": round(infer[len(infer) // 2], 1) if infer else None,
+        "smooth_median_ms": round(statistics.median(app.smooth.ms), 1) if app.smooth.ms else None,
+        "smoothing": (app.smooth.level.describe() or "full") if app.smooth.level is not None else None,
         "temporal": not args.no_temporal, "device": str(stylizer.device), "backend": stylizer.backend,
         "dtype": str(stylizer.dtype).replace("torch.", ""), "threads": torch.get_num_threads(),
         "warmup_s": round(warm, 2),
@@ -171,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
               f"{r['dtype']} ({r['backend']}), {r['threads']} threads, camera {r['camera_fps']:g} fps, "
               f"temporal {'on' if r['temporal'] else 'off'}")
             print(f"  {r['fps']:.1f} fps over {r['frames']} frames  latency p50 {r['latency_p50_ms']:.0f} ms  "
-              f"p95 {r['latency_p95_ms']:.0f} ms  stylize median {r['stylize_median_ms']} ms")
+              f"p95 {r['latency_p95_ms']:.0f} ms  stylize median {r['stylize_median_ms']} ms  "
+              f"smooth median {r['smooth_median_ms']} ms (smoothing: {r['smoothing']})")
         return 0
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)

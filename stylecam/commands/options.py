@@ -19,7 +19,7 @@ def add_decoder_option(p: argparse.ArgumentParser, default: str) -> None:
 def add_tier_option(p: argparse.ArgumentParser, default: str) -> None:
     """``--tier live|fast|quality``: which of a named style's networks runs (pictures and style files: theirs)."""
     p.add_argument("--tier", choices=("live", "fast", "quality"),
-                   help="a named style's network: live (8×8 patches, ~1.9 GFLOPs at 640×480, for the live "
+                   help="a named style's network: live (8×8 patches, 1.3 GFLOPs at 640×480, for the live "
                         "preview on a CPU), fast (~15 GFLOPs) or quality (Johnson et al.'s size, for GPUs); "
                         f"default: {default}")
 

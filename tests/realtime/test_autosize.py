@@ -63,3 +63,5 @@ def test_for_source_the_frames_own_size_is_the_top_rung_and_the_live_tier_starts
     assert for_source(None, 30.0, (640, 480), "cpu").size == 160  # a network made for small sizes
     assert for_source(None, 30.0, (1280, 720), "cuda").size == 720  # a GPU starts at full resolution
     assert for_source(256, 30.0, (640, 480), "cpu") is None  # a fixed size
+    assert live.budget_ms == pytest.approx(0.9 * 1000 / 24)  # sharpness first, down to film rate
+    assert for_source(None, 15.0, (640, 480), "cpu").budget_ms == pytest.approx(0.9 * 1000 / 15)

@@ -31,6 +31,15 @@ def write_thumbnails(names: list[str], folder: str, photo_name: str) -> dict[str
             for n, stylize in load_stylizers(names, device="cpu")}  # a bank: one per style it adds
 
 
+def tiers_of(style) -> list[str]:
+    """The tiers a listed style has: its own file's, then its live and quality variants."""
+    from models.registry import LIVE_DIR, QUALITY_DIR, variant
+
+    own = style.meta.get("tier", "fast")
+    return [t for t in ("live", "fast", "quality")
+            if t == own or (t in (LIVE_DIR, QUALITY_DIR) and variant(style.name, t) is not None)]
+
+
 def run(args: argparse.Namespace) -> int:
     from models.errors import UserError
     from models.registry import bank_styles, list_styles
@@ -46,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         rows = []
         for s in styles:
-            row = {"name": s.name, "path": str(s.path), "shipped": s.shipped, **s.meta}
+            row = {"name": s.name, "path": str(s.path), "shipped": s.shipped, **s.meta, "tiers": tiers_of(s)}
             if s.name in thumbs:
                 row["thumbnail"] = {"path": thumbs[s.name], "made_from": source}
             inside = [n for n in bank_styles(s) if n in thumbs]
@@ -62,8 +71,7 @@ def run(args: argparse.Namespace) -> int:
         m = s.meta
         work = ", ".join(str(x) for x in (m.get("artist"), m.get("title"), m.get("year")) if x)
         where = "shipped" if s.shipped else "user"
-        tier = m.get("tier", "?")
-        print(f"{s.name:<16} {tier:<8} {where:<8} {work}")
+        print(f"{s.name:<16} {'+'.join(tiers_of(s)):<18} {where:<8} {work}")
         print(f"{'':<16} {s.path}")
         inside = bank_styles(s)
         if inside:

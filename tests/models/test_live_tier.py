@@ -175,3 +175,16 @@ def test_feature_a_resume_with_other_weights_is_recorded_as_a_new_phase(tmp_path
     assert [p["from_step"] for p in phases] == [0, 2]
     assert phases[0]["config"]["texture_weight"] == 0.0 and phases[1]["config"]["texture_weight"] == 8.0
     assert phases[1]["command"] == "second"
+
+
+def test_cli_styles_lists_each_styles_tiers(capsys):
+    import json
+
+    from stylecam.cli import main
+
+    make_style(user_style_dir() / "oil.safetensors", name="oil")
+    save_style(build_network(TIERS["live"]), {"name": "oil"}, user_style_dir() / "live" / "oil.safetensors")
+    assert main(["styles", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["oil"]["tiers"] == ["live", "fast"]
+    assert rows["pack"]["tiers"] == ["fast"]  # the bank has no live tier

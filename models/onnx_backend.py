@@ -29,16 +29,20 @@ def available() -> bool:
     return True
 
 
-def export(net: torch.nn.Module) -> bytes:
-    """The ONNX graph of an eval-mode image network, with dynamic height and width."""
-    net = net.to("cpu", torch.float32).eval()
+def _export(module: torch.nn.Module, dummy: torch.Tensor, names: tuple[str, str], axes: dict[int, str]) -> bytes:
+    """ONNX bytes of an eval-mode module with one input and one output, dynamic along ``axes``."""
     buffer = io.BytesIO()
-    axes = {2: "height", 3: "width"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(net, (torch.rand(1, 3, 64, 64),), buffer, input_names=["x"], output_names=["y"],
-                          dynamic_axes={"x": axes, "y": axes}, opset_version=17, dynamo=False)
+        torch.onnx.export(module, (dummy,), buffer, input_names=[names[0]], output_names=[names[1]],
+                          dynamic_axes={names[0]: axes, names[1]: axes}, opset_version=17, dynamo=False)
     return buffer.getvalue()
+
+
+def export(net: torch.nn.Module) -> bytes:
+    """The ONNX graph of an eval-mode image network, with dynamic height and width."""
+    return _export(net.to("cpu", torch.float32).eval(), torch.rand(1, 3, 64, 64), ("x", "y"),
+                   {2: "height", 3: "width"})
 
 
 class FrameIO(torch.nn.Module):
@@ -57,14 +61,7 @@ class FrameIO(torch.nn.Module):
 def export_frames(net: torch.nn.Module) -> bytes:
     """The ONNX graph of :class:`FrameIO` around an eval-mode image network, dynamic height and width."""
     wrapped = FrameIO(net.to("cpu", torch.float32).eval()).eval()
-    buffer = io.BytesIO()
-    axes = {1: "height", 2: "width"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(wrapped, (torch.zeros(1, 64, 64, 3, dtype=torch.uint8),), buffer, input_names=["frame"],
-                          output_names=["out"], dynamic_axes={"frame": axes, "out": axes}, opset_version=17,
-                          dynamo=False)
-    return buffer.getvalue()
+    return _export(wrapped, torch.zeros(1, 64, 64, 3, dtype=torch.uint8), ("frame", "out"), {1: "height", 2: "width"})
 
 
 def _session(model: bytes, threads: int | None):

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.color import color_moments, recolor, symmetric_power
+from models.device import float32_math
 from models.losses import gram
 from models.vgg import CAFFE_MEAN_BGR, STYLE_LAYERS, VGG19Features
 
@@ -21,32 +22,38 @@ BOTTLENECK = "block4_relu1"
 STYLE_LOSSES = ("moments", "gram")  # the paper's mean/std loss on relu1_1…relu4_1; Gram matrices on relu1_1…relu5_1
 
 
+@float32_math
 def mean_std(features: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-sample, per-channel mean and standard deviation, each ``N×C×1×1``."""
+    """Per-sample, per-channel mean and standard deviation, each ``N×C×1×1``, in float32 (a relu4_1
+    channel's variance can pass float16's 65504)."""
     n, c = features.shape[:2]
-    flat = features.reshape(n, c, -1)
+    flat = features.reshape(n, c, -1).float()
     mean = flat.mean(dim=2).view(n, c, 1, 1)
     std = (flat.var(dim=2, unbiased=False) + eps).sqrt().view(n, c, 1, 1)
     return mean, std
 
 
 def adain(content: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tensor) -> torch.Tensor:
-    """Content features normalised per channel, then scaled and shifted to the style's statistics."""
+    """Content features normalised per channel, then scaled and shifted to the style's statistics;
+    computed in float32, returned in the content's dtype (the decoder's)."""
     mean, std = mean_std(content)
-    return (content - mean) / std * style_std + style_mean
+    out = (content.float() - mean) / std * style_std.float() + style_mean.float()
+    return out.to(content.dtype)
 
 
 def masked_adain(content: torch.Tensor, mask: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tensor,
                  eps: float = 1e-5) -> torch.Tensor:
     """AdaIN for one region: the content's mean and standard deviation taken over the pixels the
     mask weighs (``N×1×H×W`` in [0, 1]), so that each region is normalised by its own statistics
-    (Huang & Belongie 2017, spatial control)."""
+    (Huang & Belongie 2017, spatial control). In float32, returned in the content's dtype."""
+    x, mask = content.float(), mask.float()
     weights = mask / mask.sum(dim=(2, 3), keepdim=True).clamp_min(1e-6)
-    mean = (content * weights).sum(dim=(2, 3), keepdim=True)
-    std = (((content - mean) ** 2 * weights).sum(dim=(2, 3), keepdim=True) + eps).sqrt()
-    return (content - mean) / std * style_std + style_mean
+    mean = (x * weights).sum(dim=(2, 3), keepdim=True)
+    std = (((x - mean) ** 2 * weights).sum(dim=(2, 3), keepdim=True) + eps).sqrt()
+    return ((x - mean) / std * style_std.float() + style_mean.float()).to(content.dtype)
 
 
+@float32_math
 def blend_statistics(stats: list[tuple[torch.Tensor, torch.Tensor]], weights: list[float]
                      ) -> tuple[torch.Tensor, torch.Tensor]:
     """Interpolate several styles: a weighted mean of their feature means and standard deviations."""
@@ -122,6 +129,7 @@ def style_layers(style_loss: str) -> tuple[str, ...]:
     return ENCODER_LAYERS if style_loss == "moments" else STYLE_LAYERS
 
 
+@float32_math
 def moment_distance(output: dict[str, torch.Tensor], style: dict[str, torch.Tensor],
                     layers: tuple[str, ...] = ENCODER_LAYERS) -> torch.Tensor:
     """Huang & Belongie's style loss: squared differences of channel means and deviations, summed over layers."""
@@ -133,6 +141,7 @@ def moment_distance(output: dict[str, torch.Tensor], style: dict[str, torch.Tens
     return total
 
 
+@float32_math
 def log_gram_distance(output: dict[str, torch.Tensor], style: dict[str, torch.Tensor],
                       layers: tuple[str, ...] = STYLE_LAYERS, eps: float = 1e-8) -> torch.Tensor:
     """Mean over samples and layers of log(mean squared Gram difference), output ``n`` against style ``n``.
@@ -143,7 +152,7 @@ def log_gram_distance(output: dict[str, torch.Tensor], style: dict[str, torch.Te
     """
     logs = []
     for layer in layers:
-        diff = gram(output[layer].float()) - gram(style[layer].float())
+        diff = gram(output[layer]) - gram(style[layer])
         logs.append(torch.log(diff.pow(2).mean(dim=(1, 2)) + eps))
     return torch.stack(logs).mean()
 
@@ -221,8 +230,7 @@ class ImageStyleNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         features = self.features(x)
-        mean, std = mean_std(features)
-        target = (features - mean) / std * self.style_std + self.style_mean
+        target = adain(features, self.style_mean, self.style_std)
         out = self.decode(target, features, x.shape[-2], x.shape[-1])
         if self.use_palette:
             full = out.float()

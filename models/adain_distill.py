@@ -37,7 +37,7 @@ from models.adain import BOTTLENECK, AdaINNet, Decoder, adain, log_gram_distance
 from models.adain_training import descend
 from models.averaging import ema_decay, ema_update
 from models.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
-from models.device import training_autocast
+from models.device import grad_scaler, training_autocast
 from models.images import to_tensor, to_uint8, write_rgb
 from models.light_encoder import LightEncoder
 from models.registry import load_decoder, read_metadata_any, save_decoder
@@ -133,6 +133,7 @@ def distill_adain(cfg: DistillConfig, run_dir: Path, out_path: Path, metadata: d
     contents, styles = (CropSampler(list_images(dirs, cfg.exclude), cfg.size, cfg.short, cfg.max_photos,
                                     random.Random(cfg.seed + i)) for i, dirs in enumerate((cfg.content, cfg.styles)))
     opt = torch.optim.Adam(student.parameters(), lr=cfg.lr)
+    scaler = grad_scaler(device, cfg.mixed_precision)
     averaged = copy.deepcopy(student).requires_grad_(False) if cfg.ema > 0 else None
     shipped = averaged if averaged is not None else student
     step, elapsed = 0, 0.0
@@ -171,7 +172,7 @@ def distill_adain(cfg: DistillConfig, run_dir: Path, out_path: Path, metadata: d
                 loss = pixel + cfg.perceptual_weight * perceptual
                 style = log_gram_distance(feats, style_feats) if style_feats else output.new_zeros(())
                 loss = loss + cfg.style_weight * style
-            descend(opt, loss)
+            descend(opt, loss, scaler)
             if averaged is not None:
                 ema_update(averaged, student, ema_decay(step, cfg.ema))
             step += 1

@@ -25,7 +25,7 @@ from torch import nn
 from models.adain import BOTTLENECK, AdaINNet, Decoder, adain, adain_losses, mean_std, style_layers
 from models.averaging import ema_decay, ema_update
 from models.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
-from models.device import training_autocast
+from models.device import grad_scaler, training_autocast
 from models.images import to_tensor, to_uint8, write_rgb
 from models.light_encoder import TAPS, Embeddings, LightEncoder, dead_channels, distillation_loss
 from models.registry import load_light_encoder, save_decoder, save_light_encoder
@@ -38,9 +38,15 @@ def identity_loss(rebuilt: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.mse_loss(rebuilt.float() * 255.0, photo.float() * 255.0)
 
 
-def descend(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
-    """One optimizer step on ``loss``; a non-finite loss (a rare bad batch) is skipped, not applied."""
+def descend(opt: torch.optim.Optimizer, loss: torch.Tensor, scaler: torch.amp.GradScaler | None = None) -> None:
+    """One optimizer step on ``loss``; a non-finite loss (a rare bad batch) is skipped, not applied.
+    ``scaler``: loss scaling for fp16 steps (:func:`models.device.grad_scaler`; it skips non-finite gradients)."""
     opt.zero_grad(set_to_none=True)
+    if scaler is not None and scaler.is_enabled():
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        return
     loss.backward()
     if torch.isfinite(loss):
         opt.step()
@@ -147,6 +153,7 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     else:  # VGG-19 is both encoder and judge; only the decoder is saved
         net = AdaINNet(Decoder(cfg.width), VGG19Features(deepest)).to(device)
     opt = torch.optim.Adam(net.decoder.parameters(), lr=cfg.lr)
+    scaler = grad_scaler(device, cfg.mixed_precision)
     averaged = copy.deepcopy(net.decoder).requires_grad_(False) if cfg.ema > 0 else None
     shipped = averaged if averaged is not None else net.decoder  # what the previews show and the run writes
     step, elapsed = 0, 0.0
@@ -189,7 +196,7 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
                 if cfg.identity_weight > 0:  # the photo's own statistics make AdaIN the identity (Park & Lee 2019)
                     i_loss = identity_loss(net.decoder(features), c_batch)
                     loss = loss + cfg.identity_weight * i_loss
-            descend(opt, loss)
+            descend(opt, loss, scaler)
             if averaged is not None:
                 ema_update(averaged, net.decoder, ema_decay(step, cfg.ema))
             step += 1

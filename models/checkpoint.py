@@ -24,10 +24,13 @@ def _decode_rng(values: list[int]) -> tuple:
 
 def save_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, step: int, elapsed: float,
                     rng: random.Random, config: dict, averaged: torch.nn.Module | None = None) -> None:
-    """``averaged``: the moving average of ``model``'s weights (:mod:`models.averaging`), if the run keeps one."""
+    """``averaged``: the moving average of ``model``'s weights (:mod:`models.averaging`), if the run keeps one.
+
+    Tensors are written from the CPU, whatever device trained them: a run started on a GPU resumes on
+    a machine without one, and a checkpoint reads the same everywhere."""
     state = {
-        "net": model.state_dict(),
-        "opt": opt.state_dict(),
+        "net": _on_cpu(model.state_dict()),
+        "opt": _on_cpu(opt.state_dict()),
         "step": torch.tensor(step),
         "elapsed": torch.tensor(elapsed, dtype=torch.float64),
         "torch_rng": torch.get_rng_state(),
@@ -35,10 +38,20 @@ def save_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimiz
         "config": config,
     }
     if averaged is not None:
-        state["averaged"] = averaged.state_dict()
+        state["averaged"] = _on_cpu(averaged.state_dict())
     tmp = path.with_name(path.name + ".part")
     torch.save(state, tmp)
     os.replace(tmp, path)
+
+
+def _on_cpu(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: _on_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_on_cpu(v) for v in value)
+    return value
 
 
 def load_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, rng: random.Random,

@@ -1,8 +1,15 @@
-"""Pure colour maths on ``N×3×H×W`` RGB tensors in [0, 1]."""
+"""Pure colour maths on ``N×3×H×W`` RGB tensors in [0, 1].
+
+Moments, covariances and their eigendecomposition run in float32 at least (float64 stays float64),
+whatever the autocast (:func:`models.device.float32_math`): ``eigh`` has no half precision, and
+a 1080p frame's covariance sums two million products.
+"""
 
 from __future__ import annotations
 
 import torch
+
+from models.device import float32_math
 
 # ITU-R BT.601 luma and the matching chroma (YCbCr without offsets).
 _RGB_TO_YCC = torch.tensor(
@@ -40,21 +47,28 @@ def blend(stylized: torch.Tensor, original: torch.Tensor, strength: float) -> to
     return torch.lerp(original, stylized, strength)
 
 
+@float32_math
 def color_moments(image: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-image RGB mean (``N×3×1``) and covariance (``N×3×3``, ``eps`` added to the diagonal) of the pixels."""
     flat = image.reshape(image.shape[0], 3, -1)
+    if flat.dtype != torch.float64:
+        flat = flat.float()
     mean = flat.mean(dim=2, keepdim=True)
     centred = flat - mean
-    eye = torch.eye(3, dtype=image.dtype, device=image.device)
+    eye = torch.eye(3, dtype=flat.dtype, device=image.device)
     return mean, centred @ centred.transpose(1, 2) / flat.shape[2] + eps * eye
 
 
+@float32_math
 def symmetric_power(matrix: torch.Tensor, power: float, floor: float = 0.0) -> torch.Tensor:
     """``matrix^power`` of symmetric positive semi-definite ``…×3×3`` matrices (eigenvalues raised to ``floor``)."""
+    if matrix.dtype != torch.float64:
+        matrix = matrix.float()
     values, vectors = torch.linalg.eigh(matrix)
     return vectors @ torch.diag_embed(values.clamp_min(floor).pow(power)) @ vectors.transpose(-1, -2)
 
 
+@float32_math
 def recolor(image: torch.Tensor, mean: torch.Tensor, sqrt_cov: torch.Tensor, min_variance: float = 1e-5
             ) -> torch.Tensor:
     """Give ``N×3×H×W`` images the RGB mean ``mean`` (``…×3×1``) and covariance ``sqrt_cov²``, clipped to [0, 1].
@@ -63,12 +77,15 @@ def recolor(image: torch.Tensor, mean: torch.Tensor, sqrt_cov: torch.Tensor, min
     variant): x ↦ Σ_t^½ Σ_s^-½ (x − μ_s) + μ_t. ``min_variance`` bounds how far a nearly flat
     colour direction of the image is stretched (a grey photo's faint chroma noise stays faint).
     """
+    if image.dtype != torch.float64:
+        image, mean, sqrt_cov = image.float(), mean.float(), sqrt_cov.float()
     own_mean, own_cov = color_moments(image)
     transform = sqrt_cov @ symmetric_power(own_cov, -0.5, min_variance)
     flat = image.reshape(image.shape[0], 3, -1)
     return (transform @ (flat - own_mean) + mean).reshape(image.shape).clamp(0.0, 1.0)
 
 
+@float32_math
 def match_color(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Recolour ``source`` so that its pixels' RGB mean and covariance are ``target``'s (both ``1×3×H×W``),
     in float64 (:func:`recolor`). Gives a style picture the photo's colours before its statistics

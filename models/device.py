@@ -3,12 +3,17 @@
 ``--device auto|cpu|cuda|mps``: ``auto`` takes CUDA, then MPS, then the CPU.
 Inference runs in fp16 on CUDA and fp32 elsewhere, through TorchScript, or on the CPU
 through ONNX Runtime when it is installed (faster there); training uses autocast (bf16 on a
-CPU that has native bf16 instructions, fp16 on CUDA).
+CPU that has native bf16 instructions, fp16 on CUDA). Losses and statistics that half precision
+would overflow or round away (Gram matrices, moments, colour covariances and their
+eigendecomposition, warping coordinates) are :func:`float32_math` whatever the autocast.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+from collections.abc import Callable
+from typing import TypeVar
 
 import torch
 
@@ -65,10 +70,66 @@ def cpu_has_bf16() -> bool:
         return False
 
 
+def training_dtype(device: torch.device, enabled: bool = True) -> torch.dtype | None:
+    """The autocast dtype of a training step, ``None`` for plain float32: bf16 on a GPU that has it
+    (float32's range: nothing overflows, no loss scaling) or a bf16-capable CPU, fp16 on older GPUs."""
+    if not enabled:
+        return None
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == "cpu" and cpu_has_bf16():
+        return torch.bfloat16
+    return None
+
+
 def training_autocast(device: torch.device, enabled: bool = True) -> contextlib.AbstractContextManager:
-    """Mixed precision for a training step: bf16 on a bf16-capable CPU, fp16 on CUDA, else off."""
-    if enabled and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.float16)
-    if enabled and device.type == "cpu" and cpu_has_bf16():
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+    """Mixed precision for a training step (:func:`training_dtype`); the losses stay float32 (:func:`float32_math`)."""
+    dtype = training_dtype(device, enabled)
+    return contextlib.nullcontext() if dtype is None else torch.autocast(device.type, dtype=dtype)
+
+
+def grad_scaler(device: torch.device, enabled: bool = True) -> torch.amp.GradScaler:
+    """Loss scaling where the step runs in fp16 (its small gradients underflow); a pass-through elsewhere."""
+    fp16 = training_dtype(device, enabled) == torch.float16
+    return torch.amp.GradScaler(device.type if fp16 else "cpu", enabled=fp16)
+
+
+_F = TypeVar("_F", bound=Callable)
+_HALF = (torch.float16, torch.bfloat16)
+
+
+def _autocast_off() -> contextlib.ExitStack:
+    """Autocast disabled on the CPU and, where there is one, on CUDA (the device types training uses)."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(torch.autocast("cpu", enabled=False))
+    if torch.cuda.is_available():
+        stack.enter_context(torch.autocast("cuda", enabled=False))
+    return stack
+
+
+def _to_float32(value):
+    """Half-precision tensors (also inside dicts, lists and tuples) → float32; everything else as it is."""
+    if isinstance(value, torch.Tensor):
+        return value.float() if value.dtype in _HALF else value
+    if isinstance(value, dict):
+        return {k: _to_float32(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_float32(v) for v in value)
+    return value
+
+
+def float32_math(fn: _F) -> _F:
+    """Run ``fn`` in float32 whatever the autocast: autocast off around it (it would cast a matmul
+    back to half precision) and its half-precision tensor arguments cast to float32, so its results
+    are float32. For the pure loss and statistics maths.
+
+    TorchScript compiles the undecorated function (``__prepare_scriptable__``): one that scripted
+    networks call also casts explicitly in its body; those networks never run under autocast."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _autocast_off():
+            return fn(*_to_float32(args), **_to_float32(kwargs))
+
+    wrapper.__prepare_scriptable__ = lambda: fn
+    return wrapper  # type: ignore[return-value]

@@ -1,6 +1,8 @@
 """Pure loss maths for style transfer: Gram matrices, style, content and total-variation losses.
 
-Every function takes ``N×C×H×W`` float tensors and returns a scalar (or batched) tensor.
+Every function takes ``N×C×H×W`` float tensors and returns a scalar (or batched) tensor, computed
+in float32 whatever the autocast (:func:`models.device.float32_math`): a Gram matrix of VGG-19
+activations overflows float16.
 """
 
 from __future__ import annotations
@@ -8,14 +10,18 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from models.device import float32_math
 
+
+@float32_math
 def gram(features: torch.Tensor) -> torch.Tensor:
     """Gram matrix ``G = F·Fᵀ / (C·H·W)`` of ``N×C×H×W`` features, shape ``N×C×C``."""
     n, c, h, w = features.shape
-    flat = features.reshape(n, c, h * w)
+    flat = features.reshape(n, c, h * w).float()
     return torch.bmm(flat, flat.transpose(1, 2)) / (c * h * w)
 
 
+@float32_math
 def style_loss(
     features: dict[str, torch.Tensor],
     target_grams: dict[str, torch.Tensor],
@@ -33,11 +39,13 @@ def style_loss(
     return total
 
 
+@float32_math
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean squared difference of two feature maps of equal shape."""
     return F.mse_loss(features, target)
 
 
+@float32_math
 def feature_distance(student: dict[str, torch.Tensor], teacher: dict[str, torch.Tensor],
                      layers: tuple[str, ...]) -> torch.Tensor:
     """Σ over ``layers`` of the mean squared feature difference, each divided by the teacher's mean
@@ -49,6 +57,7 @@ def feature_distance(student: dict[str, torch.Tensor], teacher: dict[str, torch.
     return total
 
 
+@float32_math
 def gram_distance(student: dict[str, torch.Tensor], teacher: dict[str, torch.Tensor],
                   layers: tuple[str, ...]) -> torch.Tensor:
     """Σ over ``layers`` of the mean squared difference of each sample's Gram matrices, each divided by the
@@ -61,6 +70,7 @@ def gram_distance(student: dict[str, torch.Tensor], teacher: dict[str, torch.Ten
     return total
 
 
+@float32_math
 def tv_loss(image: torch.Tensor) -> torch.Tensor:
     """Anisotropic total variation (mean absolute difference of neighbours) of ``N×C×H×W`` images."""
     dx = (image[..., :, 1:] - image[..., :, :-1]).abs().mean()

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from models.device import float32_math
 from models.images import to_tensor
 from models.losses import gram
 from models.vgg import CAFFE_MEAN_BGR, CONTENT_LAYER, STYLE_LAYERS, VGG19Features, rgb01_to_caffe
@@ -35,6 +36,7 @@ COARSEST_SHORT = 256
 STYLE_WEIGHT = 10.0
 
 
+@float32_math
 def pastiche_objective(features: dict[str, torch.Tensor], content_target: torch.Tensor,
                        style_grams: dict[str, torch.Tensor]) -> torch.Tensor:
     """pastiche's default objective from the output's VGG features (relu4_2 and relu1_1…relu5_1)."""

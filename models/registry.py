@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from models.errors import UserError
-from models.transformer import NetConfig, TransformerNet, build_network
+from models.transformer import NetConfig, TransformerNet, build_network, tier_of
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "weights"
 META_KEY = "stylecam"
@@ -311,11 +311,16 @@ def _load_checked(path: Path, bank: bool = False):
     return (net, meta, extra) if bank else (net, meta)
 
 
+HALF_STORED_TIERS = ("quality",)  # GPU networks, run in float16 there: half the file (1.7 M parameters)
+
+
 def save_style(net: TransformerNet, meta: dict, path: str | Path) -> Path:
-    """Write ``net``'s weights and ``meta`` (plus its config) atomically to ``path``."""
+    """Write ``net``'s weights and ``meta`` (plus its config) atomically to ``path``: float32, or float16
+    for the tiers in :data:`HALF_STORED_TIERS`; :func:`load_style` loads both into float32."""
     path = Path(path)
     meta = {**meta, "config": net.config.to_dict()}
-    state = {k: v.detach().float().contiguous().cpu() for k, v in net.state_dict().items()}
+    dtype = torch.float16 if tier_of(net.config) in HALF_STORED_TIERS else torch.float32
+    state = {k: v.detach().to(dtype).contiguous().cpu() for k, v in net.state_dict().items()}
     return _write(state, meta, path)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from models.device import float32_math
+
 
 def random_smooth_flow(n: int, h: int, w: int, max_shift: float = 4.0, max_wobble: float = 2.0,
                        generator: torch.Generator | None = None) -> torch.Tensor:
@@ -20,8 +22,10 @@ def random_smooth_flow(n: int, h: int, w: int, max_shift: float = 4.0, max_wobbl
     return shift + wobble
 
 
+@float32_math
 def warp_tensor(image: torch.Tensor, flow: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Backward warp ``out(x) = image(x + flow(x))`` (bilinear) and the mask of pixels sampled inside."""
+    """Backward warp ``out(x) = image(x + flow(x))`` (bilinear) and the mask of pixels sampled inside,
+    in float32 (float16 pixel coordinates are whole pixels apart beyond 1024)."""
     n, _, h, w = image.shape
     ys, xs = torch.meshgrid(torch.arange(h, dtype=image.dtype, device=image.device),
                             torch.arange(w, dtype=image.dtype, device=image.device), indexing="ij")
@@ -33,6 +37,7 @@ def warp_tensor(image: torch.Tensor, flow: torch.Tensor) -> tuple[torch.Tensor, 
     return out, inside
 
 
+@float32_math
 def temporal_loss(output: torch.Tensor, output_of_warped: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     """Mean squared difference, in 8-bit levels², between the network's output of the warped
     frame and its output of the frame warped afterwards, over pixels that stay in view."""

@@ -31,7 +31,7 @@ import torch
 
 from models import losses
 from models.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
-from models.device import training_autocast
+from models.device import grad_scaler, training_autocast
 from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
 from models.multistyle import StyleBank, norm_vector
 from models.registry import load_bank, load_style, read_metadata, resolve, save_bank, save_style
@@ -283,7 +283,7 @@ def train(
             bank.table.copy_(norm_vector(net).repeat(n_styles, 1))
     model = (bank or net).to(device)
     opt = torch.optim.Adam(_trainable(model, bank, cfg.finetune), lr=cfg.lr)
-    scaler = torch.amp.GradScaler("cuda", enabled=device.type == "cuda")
+    scaler = grad_scaler(device, cfg.mixed_precision)
     step, elapsed = 0, 0.0
     if resume and ckpt_path.is_file():
         step, elapsed = load_checkpoint(ckpt_path, model, opt, rng, device)

@@ -1,7 +1,9 @@
-"""A progress line for long jobs: a live bar on a terminal, a plain line every few seconds otherwise."""
+"""A progress line for long jobs: a live bar on a terminal, a plain line every few seconds otherwise
+(``STYLECAM_PROGRESS_SECONDS`` sets how many, for logs that want every step)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
@@ -14,6 +16,13 @@ def format_seconds(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
+def _plain_interval(default: float) -> float:
+    try:
+        return max(0.0, float(os.environ.get("STYLECAM_PROGRESS_SECONDS", default)))
+    except ValueError:
+        return default
+
+
 class Progress:
     """Call :meth:`update` as often as you like; it prints at most every ``interval`` seconds."""
 
@@ -24,7 +33,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.interval = 0.25 if self.tty else plain_interval
+        self.interval = 0.25 if self.tty else _plain_interval(plain_interval)
         self._last = 0.0
         self._width = 0
 

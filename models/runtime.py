@@ -144,7 +144,7 @@ class Stylizer:
         if not 0.0 <= strength <= 1.0:
             raise UserError(f"strength must be between 0 and 1, got {strength}")
         self.device = resolve_device(device)
-        self.dtype = inference_dtype(self.device)
+        self.dtype = inference_dtype(self.device, wide_range=is_picture_style(style))
         self.bank = None
         extra_key = b""
         if region is not None and not is_picture_style(style):

@@ -16,24 +16,37 @@ LADDER = (96, 112, 128, 144, 160, 176, 192, 224, 256, 320, 384, 448, 512)
 
 
 class AutoSize:
-    """``update(ms)`` after each frame; returns the new short side when it changes, else ``None``."""
+    """``update(ms)`` after each frame; returns the new short side when it changes, else ``None``.
+
+    A window's median over the budget is a trend only when it lasts: the first ``settle`` windows
+    (compilation, caches, the other stages starting) are not judged, and a step down needs two windows
+    in a row over budget, or one over ``clear_share`` of it. A rung that proved too slow is retried after
+    ``retry`` windows, twice as long each time it fails again: a passing load costs the picture a few
+    seconds, not the rest of the session, and a rung that is truly too slow is not see-sawed into.
+    """
 
     def __init__(self, camera_fps: float, start: int = 160, max_size: int = 512, budget_share: float = 0.9,
-                 window: int = 15, ladder: tuple[int, ...] = LADDER) -> None:
+                 window: int = 15, ladder: tuple[int, ...] = LADDER, settle: int = 2, clear_share: float = 1.5,
+                 retry: int = 10) -> None:
         if camera_fps <= 0:
             raise ValueError("camera fps must be positive")
         self.ladder = tuple(s for s in ladder if s <= max_size) or (min(ladder),)
         self.index = min(range(len(self.ladder)), key=lambda i: abs(self.ladder[i] - start))
         self.budget_ms = 1000.0 * budget_share / camera_fps
-        self.window = window
+        self.window, self.settle, self.clear_share, self.retry = window, settle, clear_share, retry
         self._times: list[float] = []
         self._cooldown = 0
         self._windows = 0
-        self._too_slow: dict[int, int] = {}  # size → the window in which it last proved too slow
+        self._over = 0  # windows in a row over budget at this size
+        self._too_slow: dict[int, tuple[int, int]] = {}  # size → (window it last proved too slow, times it did)
 
     @property
     def size(self) -> int:
         return self.ladder[self.index]
+
+    def _blocked(self, size: int) -> bool:
+        when, strikes = self._too_slow.get(size, (-10**9, 0))
+        return self._windows - when < self.retry * 2 ** max(0, strikes - 1)
 
     def update(self, ms: float) -> int | None:
         self._times.append(ms)
@@ -42,24 +55,27 @@ class AutoSize:
         median = statistics.median(self._times)
         self._times.clear()
         self._windows += 1
+        if self._windows <= self.settle:
+            return None
+        self._over = self._over + 1 if median > self.budget_ms else 0
         if self._cooldown:
             self._cooldown -= 1
             return None
         step = 0
-        if median > self.budget_ms and self.index > 0:
+        if self.index > 0 and (self._over >= 2 or median > self.clear_share * self.budget_ms):
             step = -1
-            self._too_slow[self.size] = self._windows
-        elif self.index + 1 < len(self.ladder):
+            self._too_slow[self.size] = (self._windows, self._too_slow.get(self.size, (0, 0))[1] + 1)
+        elif not self._over and self.index + 1 < len(self.ladder):
             # step up only when the next rung (cost ∝ pixels) would still fit with room to spare, and it
             # has not just proved too slow (hysteresis: no see-saw between two rungs)
             nxt = self.ladder[self.index + 1]
             grow = (nxt / self.size) ** 2
-            recent = self._windows - self._too_slow.get(nxt, -10**9) < 40
-            if median * grow < 0.9 * self.budget_ms and not recent:
+            if median * grow < 0.9 * self.budget_ms and not self._blocked(nxt):
                 step = 1
         if not step:
             return None
         self.index += step
+        self._over = 0
         self._cooldown = 1 if step < 0 else 3  # after a step up, wait longer before the next one
         return self.size
 

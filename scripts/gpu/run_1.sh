@@ -6,6 +6,8 @@
 #   2. on the idle GPU: network speed of the tiers at 1080p, picture styles at 1080p and 4K, the live pipeline
 #      at 1080p with smoothing, the network at full resolution.
 # Dry run on the CPU: DEV=cpu MIN=0.05 QUICK=1 OUT=/tmp/out1 bash scripts/gpu/run_1.sh
+# Measured 2026-12-04 on an H200: the eight trainings ran 900 steps each in 4 minutes; the command checks beside
+# them took 414 s (contended), so part 1 needs about 9.5 minutes: more than one call's share of a session's 15.
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/out1}; DEV=${DEV:-cuda}; MIN=${MIN:-3.5}; QUICK=${QUICK:-0}

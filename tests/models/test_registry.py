@@ -157,3 +157,24 @@ def test_a_new_style_named_like_a_shipped_one_is_refused(tmp_path, capsys):
     assert main(["train", "--style", str(painting), "--data", str(tmp_path), "--name", shipped, "--steps", "1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"a shipped style is called {shipped!r}" in err[0]
+
+
+@pytest.mark.parametrize("name", ["starry", "wave", "scream", "udnie"])
+def test_the_shipped_quality_tier_is_what_a_gpu_takes_and_says_how_it_was_made(name):
+    from models.registry import SHIPPED_DIR, load_style, read_metadata_any, weights_for_device
+    from models.transformer import TIERS, tier_of
+
+    path = SHIPPED_DIR / "quality" / f"{name}.safetensors"
+    assert weights_for_device(name, "cuda") == path
+    assert weights_for_device(name, "cpu") == name  # the CPU keeps the fast tier unless asked
+    net, meta = load_style(path)
+    assert tier_of(net.config) == "quality" and net.config == TIERS["quality"]
+    assert meta["name"] == name and meta["artist"] and meta["title"]
+    assert meta["command"].startswith("stylecam train --tier quality") and "--device cuda" in meta["command"]
+    assert meta["train"]["final_step"] >= 800 and meta["train"]["skipped_steps"] == 0
+    assert path.stat().st_size < 4_000_000  # float16: 1.7 M parameters in 3.4 MB
+    x = torch.rand(1, 3, 64, 96)
+    with torch.no_grad():
+        y = net(x)
+    assert y.shape == x.shape and torch.isfinite(y).all() and y.std() > 0.02
+    assert read_metadata_any(path)["style_sha256"]

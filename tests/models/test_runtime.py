@@ -57,12 +57,18 @@ def test_bad_arguments_exception(tiny_style):
         Stylizer(tiny_style, device="cpu")(np.zeros((4, 4), np.uint8))
 
 
-def test_device_and_dtype_chosen_in_one_place():
+def test_device_and_dtype_chosen_in_one_place(monkeypatch):
     from models.device import inference_dtype, resolve_device
 
     assert resolve_device("cpu").type == "cpu"
     assert inference_dtype(torch.device("cuda")) == torch.float16
     assert inference_dtype(torch.device("cpu")) == torch.float32
+    assert inference_dtype(torch.device("cpu"), wide_range=True) == torch.float32
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert inference_dtype(torch.device("cuda"), wide_range=True) == torch.bfloat16  # AdaIN: float32's range
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert inference_dtype(torch.device("cuda"), wide_range=True) == torch.float32
+    monkeypatch.undo()
     if not torch.cuda.is_available():
         with pytest.raises(UserError, match="cuda"):
             resolve_device("cuda")

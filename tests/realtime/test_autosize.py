@@ -14,6 +14,11 @@ def feed(auto: AutoSize, cost_per_pixel_ms: float, frames: int) -> list[int]:
     return sizes
 
 
+def feed_costs(auto: AutoSize, costs: list[float]) -> list[int]:
+    """Feed per-frame times in ms; the size changes it made."""
+    return [c for c in (auto.update(ms) for ms in costs) if c]
+
+
 def test_steps_down_on_a_slow_machine_and_settles():
     auto = AutoSize(camera_fps=30, start=256)
     feed(auto, cost_per_pixel_ms=0.001, frames=600)  # 256 px → 87 ms: far too slow for 33 ms
@@ -43,16 +48,34 @@ def test_parse_and_fixed_size():
     assert for_source(None, 30, (64, 48)).size <= 96  # never above the frame (the ladder's floor is 96)
 
 
-def test_a_rung_that_proved_too_slow_is_not_retried_at_once():
+def test_a_rung_that_proved_too_slow_is_retried_ever_more_rarely():
     auto = AutoSize(camera_fps=30, start=128)
     # 144 px looks affordable from 128 px by the pixel count but turns out too slow (fixed costs)
     cost = {128: 20.0, 144: 33.0}
-    changes = []
-    for _ in range(900):
+    changes, at_144 = [], 0
+    for frame in range(1800):
+        at_144 += auto.size == 144
         changed = auto.update(cost.get(auto.size, 40.0))
         if changed:
-            changes.append(changed)
-    assert changes[:2] == [144, 128] and len(changes) <= 4
+            changes.append((frame, changed))
+    assert [size for _, size in changes[:2]] == [144, 128]
+    retries = [frame for frame, size in changes if size == 144]
+    gaps = [b - a for a, b in zip(retries, retries[1:])]
+    assert gaps == sorted(gaps) and gaps[-1] >= 2 * gaps[0]  # backing off, not see-sawing
+    assert at_144 < 0.2 * 1800
+
+
+def test_a_passing_load_does_not_cost_the_picture_for_long():
+    """Start-up and a one-window hiccup move nothing; a few seconds of load step the size down, and it
+    comes back once the load is gone."""
+    auto = AutoSize(camera_fps=24, start=480, max_size=480, ladder=(224, 256, 320, 384, 448, 480))
+    fits = 0.5 * auto.budget_ms
+    assert feed_costs(auto, [3 * auto.budget_ms] * 30) == []  # two windows of start-up: not judged
+    assert feed_costs(auto, [fits] * 45 + [2 * auto.budget_ms] * 5 + [fits] * 45) == []  # a spike
+    load = feed_costs(auto, [1.2 * auto.budget_ms] * 60)
+    assert load and auto.size < 480
+    back = feed_costs(auto, [fits * (auto.size / 480) ** 2] * 15 * 40)
+    assert auto.size == 480 and back  # back at full size within 40 windows (about 25 s at 24 fps)
 
 
 def test_for_source_the_frames_own_size_is_the_top_rung_and_the_live_tier_starts_there():

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from video.flow import FlowEstimator, inside_frame, reliable_mask, resize_flow, warp
-from video.temporal import TemporalSmoother, blend_weight, blend_with_previous, live_smoother, restore_texture
+from video.temporal import (
+    LOW_PASS_HALF_MIN_SIDE,
+    TemporalSmoother,
+    blend_weight,
+    blend_with_previous,
+    live_smoother,
+    restore_texture,
+)
 
 
 @pytest.fixture
@@ -208,7 +215,7 @@ def full_resolution_restore_texture(blended, current, sigma=3.0, max_gain=3.0):
 
 
 @pytest.mark.parametrize("name, size", [("astronaut", (640, 480)), ("coffee", (640, 480)), ("chelsea", (160, 120)),
-                                        ("astronaut", (64, 48))])
+                                        ("astronaut", (64, 48)), ("coffee", (1280, 720))])
 def test_restore_texture_against_the_full_resolution_formula_on_photos(name, size):
     import cv2
     from skimage import data
@@ -222,7 +229,10 @@ def test_restore_texture_against_the_full_resolution_formula_on_photos(name, siz
     expected = full_resolution_restore_texture(blended, current)
     got = restore_texture(blended, current)
     diff = np.abs(got.astype(int) - expected)
-    assert diff.max() <= 1 and diff.mean() < 0.01  # rounding: energies at half size, OpenCV's round-half-even
+    if min(size) < LOW_PASS_HALF_MIN_SIDE:
+        assert diff.max() <= 1 and diff.mean() < 0.01  # rounding: energies at half size, OpenCV's round-half-even
+    else:  # the low-pass at half size too (720p: measured mean 0.1, max 2 levels)
+        assert diff.max() <= 3 and diff.mean() < 0.2
     assert np.abs(got.astype(int) - blended).mean() > 1  # and the texture was restored at all
 
 

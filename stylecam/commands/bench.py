@@ -63,7 +63,8 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
     frames = args.frames
     source = SyntheticSource(size, fps=args.fps, realtime=True)
     autosize = for_source(model_size, args.fps, size, stylizer.device.type, full_start=stylizer.tier == "live")
-    app = LiveApp(source, [(stylizer.name, stylizer)], smoother=live_smoother(), temporal=not args.no_temporal,
+    app = LiveApp(source, [(stylizer.name, stylizer)], smoother=live_smoother(stylizer.device),
+                  temporal=not args.no_temporal,
                   autosize=autosize)
     sink = NullSink()
     t0 = time.monotonic()

@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         tier = getattr(getattr(first, "stylizer", first), "tier", None)
         autosize = for_source(model_size, source.fps, source.size, getattr(device, "type", "cpu"),
                               full_start=tier == "live")
-        app = LiveApp(source, stylizers, smoother=live_smoother(), snapshot_dir=args.out, record_dir=args.out,
+        app = LiveApp(source, stylizers, smoother=live_smoother(device), snapshot_dir=args.out, record_dir=args.out,
                       strength=args.strength, temporal=not args.no_temporal, outputs=output_openers(args),
                       autosize=autosize)
         sink = WindowSink(fullscreen=args.fullscreen) if window else NullSink()

@@ -91,6 +91,7 @@ def parse_model_size(text: str) -> int | None:
 
 
 SHARP_FPS = 24.0  # film rate: the controller keeps at least this (or the camera's rate) and spends the rest on pixels
+HD_SIDE, HD_SHARP_FPS = 480, 15.0  # frames larger than 640×480: the network keeps the frame's 480 px down to 15 fps
 
 
 def for_source(model_size: int | None, camera_fps: float, frame_size: tuple[int, int] | None = None,
@@ -103,6 +104,7 @@ def for_source(model_size: int | None, camera_fps: float, frame_size: tuple[int,
     if model_size is not None:
         return None
     cap = min(frame_size) if frame_size else 512
-    ladder = tuple(sorted({s for s in LADDER if s < cap} | {cap}))
+    ladder = tuple(sorted({s for s in LADDER if s < cap} | {cap} | ({HD_SIDE} if cap > HD_SIDE else set())))
     start = cap if full_start or device != "cpu" else min(160, cap)
-    return AutoSize(min(camera_fps, SHARP_FPS), start=start, max_size=cap, ladder=ladder)
+    floor = HD_SHARP_FPS if cap > HD_SIDE else SHARP_FPS
+    return AutoSize(min(camera_fps, floor), start=start, max_size=cap, ladder=ladder)

@@ -88,3 +88,13 @@ def test_for_source_the_frames_own_size_is_the_top_rung_and_the_live_tier_starts
     assert for_source(256, 30.0, (640, 480), "cpu") is None  # a fixed size
     assert live.budget_ms == pytest.approx(0.9 * 1000 / 24)  # sharpness first, down to film rate
     assert for_source(None, 15.0, (640, 480), "cpu").budget_ms == pytest.approx(0.9 * 1000 / 15)
+
+
+def test_hd_frames_keep_the_network_at_480_px_or_more_down_to_15_fps():
+    hd = for_source(None, 30.0, (1280, 720), "cpu", full_start=True)
+    assert 480 in hd.ladder and hd.ladder[-1] == 720
+    assert hd.budget_ms == pytest.approx(0.9 * 1000 / 15)
+    # a network whose time grows with its pixels: 42 ms at 512 px (a 2-core CPU's live tier at 720p)
+    feed(hd, cost_per_pixel_ms=42 / (512 * 512 * 4 / 3), frames=900)
+    assert hd.size >= 480
+    assert for_source(None, 30.0, (640, 480), "cpu", full_start=True).budget_ms == pytest.approx(0.9 * 1000 / 24)

@@ -36,7 +36,7 @@ SHORT = 256
 def style_report(vgg, name: str, painting_path: Path, photos: list[Path], against_gatys: list[list[float]],
                  args: argparse.Namespace, work: Path) -> dict:
     painting = resize_short_side(read_rgb(painting_path), SHORT)
-    ours = Stylizer(name, device="cpu", tier=args.tier)
+    ours = Stylizer(name, device="cpu", tier=args.tier, model_size=args.model_size)
     theirs = Stylizer(name, device="cpu", tier=args.against)
     rows, sheet = [], []
     for path, (gs, gc) in zip(photos, against_gatys):
@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="where the styles' paintings are named")
     ap.add_argument("--styles", help="comma-separated (default: every style of the ratios file)")
     ap.add_argument("--work", default="out/tier_q")
+    ap.add_argument("--model-size", type=int, help="run --tier's network at this short side (then resized to the "
+                    "photo's 256 px), e.g. the size it was made for")
     args = ap.parse_args(argv)
     data, work = Path(args.data), Path(args.work)
     table = json.loads(Path(args.ratios).read_text())

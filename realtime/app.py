@@ -144,7 +144,7 @@ class LiveApp:
                 ms = 1000 * (time.perf_counter() - t0)
                 self.stats.infer_ms.append(ms)
                 item = Stylized(frame.index, frame.captured, frame.image, small_in, small_out, finish,
-                                smooth=self.smoother is not None and s.temporal, epoch=self._epoch)
+                                smooth=self.smoother is not None and s.temporal, epoch=self._epoch, stylize_ms=ms)
                 if self.autosize is not None:
                     size = self.autosize.update(ms)
                     if size is not None:

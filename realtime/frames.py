@@ -33,6 +33,7 @@ class Stylized:
     temporal smoothing is wanted. ``epoch``: changes whenever the previous output must not be
     blended in (another style or network size, smoothing switched, the original shown).
     ``held``: paused, show the last output again (stamped with this frame's index and time).
+    ``stylize_ms``: how long the stylize stage took for it (the pace the smooth stage must keep).
     """
 
     index: int
@@ -44,6 +45,7 @@ class Stylized:
     smooth: bool = False
     epoch: int = 0
     held: bool = False
+    stylize_ms: float = 0.0
 
 
 class Closing:

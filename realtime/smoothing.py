@@ -62,8 +62,11 @@ class SmoothingControl:
     :class:`SmoothingLevel` when it changes, else ``None``.
 
     Every ``window`` frames the stage's mean time (its one slowest frame left out: a hiccup
-    is not a trend) is compared with the budget, ``budget_share`` of the camera's frame
-    interval. Over it: one rung down. Under ``up_share`` of it (room for a rung that costs
+    is not a trend) is compared with the budget, ``budget_share`` of the interval at which
+    frames come: the camera's, or the stylize stage's time per frame (``pace``, its median over
+    the window) when the network is slower than the camera. Smoothing faster than the frames
+    that reach it buys nothing; at 1280×720 on two cores, where the network sets the pace,
+    it keeps its texture. Over it: one rung down. Under ``up_share`` of it (room for a rung that costs
     up to twice as much): one rung up, unless that rung proved too slow in the last
     ``memory`` windows (hysteresis: no see-saw between two rungs).
     """
@@ -77,8 +80,10 @@ class SmoothingControl:
         self.ladder = ladder
         self.index = 0
         self.budget_ms = 1000.0 * budget_share / camera_fps
+        self.budget_share = budget_share
         self.window, self.up_share, self.memory = window, up_share, memory
         self._times: list[float] = []
+        self._paces: list[float] = []
         self._windows = 0
         self._too_slow: dict[int, int] = {}  # rung → the window in which it last proved too slow
 
@@ -86,19 +91,22 @@ class SmoothingControl:
     def level(self) -> SmoothingLevel:
         return self.ladder[self.index]
 
-    def update(self, ms: float) -> SmoothingLevel | None:
+    def update(self, ms: float, pace: float = 0.0) -> SmoothingLevel | None:
         self._times.append(ms)
+        self._paces.append(pace)
         if len(self._times) < self.window:
             return None
         cost = (sum(self._times) - max(self._times)) / (len(self._times) - 1)
+        budget = max(self.budget_ms, self.budget_share * sorted(self._paces)[len(self._paces) // 2])
         self._times.clear()
+        self._paces.clear()
         self._windows += 1
-        if cost > self.budget_ms and self.index + 1 < len(self.ladder):
+        if cost > budget and self.index + 1 < len(self.ladder):
             self._too_slow[self.index] = self._windows
             self.index += 1
             return self.level
         recent = self._windows - self._too_slow.get(self.index - 1, -self.memory) < self.memory
-        if self.index > 0 and cost < self.up_share * self.budget_ms and not recent:
+        if self.index > 0 and cost < self.up_share * budget and not recent:
             self.index -= 1
             return self.level
         return None
@@ -160,7 +168,7 @@ class SmoothStage:
         ms = 1000 * (time.perf_counter() - t0)
         self.ms.append(ms)
         if smoothing and self.control is not None:
-            level = self.control.update(ms)
+            level = self.control.update(ms, item.stylize_ms)
             if level is not None:
                 self._apply(level)
         self.last = Frame(out, item.index, item.captured, original=item.original)

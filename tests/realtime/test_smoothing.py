@@ -132,3 +132,15 @@ def test_smooth_stage_restarts_on_a_new_epoch_and_holds_when_paused():
     assert smoother.calls == [0, 1, 2]
     off = stage(item(4, epoch=1, smooth=False))
     assert int(off.image[0, 0, 0]) == 4 and smoother.calls == [0, 1, 2]
+
+
+def test_smoothing_keeps_up_with_the_network_not_a_faster_camera():
+    """At 1280×720 on two cores the network sets the pace (about 60 ms a frame): smoothing that fits that
+    pace keeps its quality, though the camera delivers a frame every 33 ms."""
+    slow_network, fast_network = SmoothingControl(camera_fps=30), SmoothingControl(camera_fps=30)
+    for _ in range(200):
+        slow_network.update(45.0, pace=60.0)
+        fast_network.update(45.0, pace=20.0)
+    assert slow_network.index == 0  # budget 0.9 × 60 ms: 45 ms fits
+    assert fast_network.index > 0  # budget 0.9 × 33 ms: it must give something up
+    assert SmoothingControl(camera_fps=30).update(10.0) is None  # no pace given: the camera's interval

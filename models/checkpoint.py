@@ -11,6 +11,8 @@ from pathlib import Path
 
 import torch
 
+from models.device import map_tensors
+
 
 def _encode_rng(rng: random.Random) -> list[int]:
     version, internal, _gauss = rng.getstate()
@@ -45,13 +47,7 @@ def save_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimiz
 
 
 def _on_cpu(value):
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu()
-    if isinstance(value, dict):
-        return {k: _on_cpu(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_on_cpu(v) for v in value)
-    return value
+    return map_tensors(lambda t: t.detach().cpu(), value)
 
 
 def load_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, rng: random.Random,

@@ -2,7 +2,8 @@
 
 Moments, covariances and their eigendecomposition run in float32 at least (float64 stays float64),
 whatever the autocast (:func:`models.device.float32_math`): ``eigh`` has no half precision, and
-a 1080p frame's covariance sums two million products.
+a 1080p frame's covariance sums two million products. The one scripted caller,
+:class:`models.adain.ImageStyleNet`, hands :func:`recolor` float32 tensors itself.
 """
 
 from __future__ import annotations
@@ -51,19 +52,15 @@ def blend(stylized: torch.Tensor, original: torch.Tensor, strength: float) -> to
 def color_moments(image: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-image RGB mean (``N×3×1``) and covariance (``N×3×3``, ``eps`` added to the diagonal) of the pixels."""
     flat = image.reshape(image.shape[0], 3, -1)
-    if flat.dtype != torch.float64:
-        flat = flat.float()
     mean = flat.mean(dim=2, keepdim=True)
     centred = flat - mean
-    eye = torch.eye(3, dtype=flat.dtype, device=image.device)
+    eye = torch.eye(3, dtype=image.dtype, device=image.device)
     return mean, centred @ centred.transpose(1, 2) / flat.shape[2] + eps * eye
 
 
 @float32_math
 def symmetric_power(matrix: torch.Tensor, power: float, floor: float = 0.0) -> torch.Tensor:
     """``matrix^power`` of symmetric positive semi-definite ``…×3×3`` matrices (eigenvalues raised to ``floor``)."""
-    if matrix.dtype != torch.float64:
-        matrix = matrix.float()
     values, vectors = torch.linalg.eigh(matrix)
     return vectors @ torch.diag_embed(values.clamp_min(floor).pow(power)) @ vectors.transpose(-1, -2)
 
@@ -77,8 +74,6 @@ def recolor(image: torch.Tensor, mean: torch.Tensor, sqrt_cov: torch.Tensor, min
     variant): x ↦ Σ_t^½ Σ_s^-½ (x − μ_s) + μ_t. ``min_variance`` bounds how far a nearly flat
     colour direction of the image is stretched (a grey photo's faint chroma noise stays faint).
     """
-    if image.dtype != torch.float64:
-        image, mean, sqrt_cov = image.float(), mean.float(), sqrt_cov.float()
     own_mean, own_cov = color_moments(image)
     transform = sqrt_cov @ symmetric_power(own_cov, -0.5, min_variance)
     flat = image.reshape(image.shape[0], 3, -1)

@@ -116,15 +116,20 @@ def _autocast_off() -> contextlib.ExitStack:
     return stack
 
 
+def map_tensors(fn: Callable[[torch.Tensor], torch.Tensor], value):
+    """``fn`` applied to every tensor in ``value`` (a tensor, or dicts, lists and tuples of them); the rest as it is."""
+    if isinstance(value, torch.Tensor):
+        return fn(value)
+    if isinstance(value, dict):
+        return {k: map_tensors(fn, v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(map_tensors(fn, v) for v in value)
+    return value
+
+
 def _to_float32(value):
     """Half-precision tensors (also inside dicts, lists and tuples) → float32; everything else as it is."""
-    if isinstance(value, torch.Tensor):
-        return value.float() if value.dtype in _HALF else value
-    if isinstance(value, dict):
-        return {k: _to_float32(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_float32(v) for v in value)
-    return value
+    return map_tensors(lambda t: t.float() if t.dtype in _HALF else t, value)
 
 
 def float32_math(fn: _F) -> _F:

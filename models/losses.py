@@ -17,7 +17,7 @@ from models.device import float32_math
 def gram(features: torch.Tensor) -> torch.Tensor:
     """Gram matrix ``G = F·Fᵀ / (C·H·W)`` of ``N×C×H×W`` features, shape ``N×C×C``."""
     n, c, h, w = features.shape
-    flat = features.reshape(n, c, h * w).float()
+    flat = features.reshape(n, c, h * w)
     return torch.bmm(flat, flat.transpose(1, 2)) / (c * h * w)
 
 

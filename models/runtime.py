@@ -144,12 +144,13 @@ class Stylizer:
         if not 0.0 <= strength <= 1.0:
             raise UserError(f"strength must be between 0 and 1, got {strength}")
         self.device = resolve_device(device)
-        self.dtype = inference_dtype(self.device, wide_range=is_picture_style(style))
+        picture = is_picture_style(style)
+        self.dtype = inference_dtype(self.device, wide_range=picture)
         self.bank = None
         extra_key = b""
-        if region is not None and not is_picture_style(style):
+        if region is not None and not picture:
             raise UserError("--mask-style needs a picture as --style (two pictures in one frame)")
-        if is_picture_style(style):
+        if picture:
             net, self.meta, extra_key = picture_style_network(style, alpha, recolor_style_to, decoder, prefer_decoder,
                                                               region, palette)
             self.weights, blend = Path(self.meta["decoder"]), None

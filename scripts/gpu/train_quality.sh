@@ -50,7 +50,7 @@ echo "training wall $(( $(date +%s) - t0 )) s"
 for f in /tmp/q/*.log; do echo "-- $f"; tail -n 2 "$f"; done
 python3 - <<'PY'
 import glob
-from models.registry import read_metadata_any
+from models.inference.registry import read_metadata_any
 for f in sorted(glob.glob("/tmp/q/*.safetensors")):
     t = read_metadata_any(f)["train"]
     print(f, "steps", t["final_step"], "s", t["train_seconds"], "skipped", t.get("skipped_steps"))

@@ -32,10 +32,10 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from models.bank_distill import distill_bank
-    from models.device import resolve_device
-    from models.registry import load_style, resolve, save_bank, user_style_dir, user_style_path
-    from models.training import CropSampler, list_images
+    from models.inference.device import resolve_device
+    from models.inference.registry import load_style, resolve, save_bank, user_style_dir, user_style_path
+    from models.training.bank import distill_bank
+    from models.training.feedforward import CropSampler, list_images
     from stylecam.progress import Progress
 
     if args.threads:

@@ -32,9 +32,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from models.adain_distill import DistillConfig, distill_adain
-    from models.device import resolve_device
-    from models.registry import find_decoder, user_style_dir
+    from models.inference.device import resolve_device
+    from models.inference.registry import find_decoder, user_style_dir
+    from models.training.adain_distill import DistillConfig, distill_adain
     from stylecam.progress import Progress, run_position
     from stylecam.samples import sample_photo
 

@@ -78,10 +78,10 @@ def per_style_metadata(args: argparse.Namespace) -> list[dict]:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from models.device import resolve_device
     from models.images import read_rgb
-    from models.registry import user_style_dir, user_style_path
-    from models.training import TrainConfig, train
+    from models.inference.device import resolve_device
+    from models.inference.registry import user_style_dir, user_style_path
+    from models.training.feedforward import TrainConfig, train
     from stylecam.progress import Progress, run_position
     from stylecam.samples import sample_photo
 

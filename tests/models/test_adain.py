@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.adain import AdaINNet, Decoder, adain, adain_losses, blend_statistics, mean_std
+from models.nets.adain import AdaINNet, Decoder, adain, adain_losses, blend_statistics, mean_std
 
 
 def test_mean_std_against_formula():
@@ -71,7 +71,7 @@ def test_encoder_is_frozen_and_losses_train_only_the_decoder(net):
 
 
 def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, adain_data):
-    from models.registry import StyleError, load_decoder, load_style
+    from models.inference.registry import StyleError, load_decoder, load_style
     from stylecam.cli import main
 
     out = tmp_path / "dec.safetensors"
@@ -96,16 +96,16 @@ def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, adain_data):
 
 @pytest.fixture
 def decoder_installed():
-    from models.registry import save_decoder, user_style_dir
+    from models.inference.registry import save_decoder, user_style_dir
 
     torch.manual_seed(0)
     return save_decoder(Decoder(width=0.125), {"name": "tiny"}, user_style_dir() / "tiny.decoder.safetensors")
 
 
 def test_image_network_is_scriptable_and_keeps_the_frame_size(decoder_installed):
-    from models.adain import ImageStyleNet
-    from models.registry import load_decoder
-    from models.runtime import compile_module
+    from models.inference.registry import load_decoder
+    from models.inference.runtime import compile_module
+    from models.nets.adain import ImageStyleNet
 
     net, _ = load_decoder(decoder_installed)
     net = ImageStyleNet(net, *net.style_statistics(torch.rand(1, 3, 40, 40))).eval()
@@ -118,7 +118,7 @@ def test_image_network_is_scriptable_and_keeps_the_frame_size(decoder_installed)
 
 def test_image_as_style_everywhere_a_style_is_accepted(decoder_installed, photo_file, photo, tmp_path):
     from models.images import read_rgb, write_rgb
-    from models.runtime import Stylizer
+    from models.inference.runtime import Stylizer
     from stylecam.cli import main
 
     painting = write_rgb(tmp_path / "painting.png", photo[::-1, ::-1])
@@ -138,7 +138,7 @@ def test_image_as_style_everywhere_a_style_is_accepted(decoder_installed, photo_
 
 def test_image_style_without_a_decoder_is_one_line_before_the_picture_is_read(photo_file, tmp_path, capsys,
                                                                                 monkeypatch):
-    from models import registry
+    from models.inference import registry
     from stylecam.cli import main
 
     monkeypatch.setattr(registry, "SHIPPED_DIR", tmp_path / "nothing shipped")
@@ -178,7 +178,7 @@ def test_picture_blend_parses_paths_and_weights():
     from pathlib import Path
 
     from models.errors import UserError
-    from models.picture_styles import picture_blend
+    from models.inference.picture_styles import picture_blend
 
     assert picture_blend("a/b.jpg") == [(Path("a/b.jpg"), 1.0)]
     assert picture_blend("a.jpg:0.7, b.PNG:0.3") == [(Path("a.jpg"), 0.7), (Path("b.PNG"), 0.3)]
@@ -191,7 +191,7 @@ def test_picture_blend_parses_paths_and_weights():
 
 def test_picture_blend_statistics_are_the_weighted_mean(decoder_installed, photo, tmp_path):
     from models.images import resize_short_side, to_tensor, write_rgb
-    from models.picture_styles import PICTURE_SHORT_SIDE, picture_style_network
+    from models.inference.picture_styles import PICTURE_SHORT_SIDE, picture_style_network
 
     a = write_rgb(tmp_path / "a.png", photo)
     b = write_rgb(tmp_path / "b.png", 255 - photo[::-1])
@@ -208,7 +208,7 @@ def test_picture_blend_statistics_are_the_weighted_mean(decoder_installed, photo
 
 def test_picture_alpha_zero_reproduces_the_content_features(decoder_installed, photo, tmp_path):
     from models.images import to_tensor, write_rgb
-    from models.picture_styles import picture_style_network
+    from models.inference.picture_styles import picture_style_network
 
     style = write_rgb(tmp_path / "s.png", 255 - photo)
     x = to_tensor(photo[:40, :48])
@@ -223,7 +223,7 @@ def test_picture_alpha_zero_reproduces_the_content_features(decoder_installed, p
 
 
 def test_frames_are_mirrored_out_before_encoding_whatever_their_size(net):
-    from models.adain import ImageStyleNet
+    from models.nets.adain import ImageStyleNet
 
     style = ImageStyleNet(net, *net.style_statistics(torch.rand(1, 3, 32, 32))).eval()
     assert style.border >= 8
@@ -238,7 +238,7 @@ def test_frames_are_mirrored_out_before_encoding_whatever_their_size(net):
 def test_picture_recoloured_to_the_photo_loses_its_colour_cast(decoder_installed, photo, tmp_path):
     from models.errors import UserError
     from models.images import write_rgb
-    from models.picture_styles import picture_style_network
+    from models.inference.picture_styles import picture_style_network
 
     cast = photo.astype(float) * [0.4, 0.7, 1.0] + [20, 60, 90]  # the same picture with a blue cast
     style = write_rgb(tmp_path / "s.png", cast.clip(0, 255).astype(np.uint8))
@@ -253,9 +253,9 @@ def test_picture_recoloured_to_the_photo_loses_its_colour_cast(decoder_installed
 
 
 def test_find_decoder_by_kind_preference_and_path(tmp_path, monkeypatch, capsys):
-    from models import registry
-    from models.light_encoder import LightEncoder
-    from models.registry import StyleError, find_decoder, save_decoder, user_style_dir
+    from models.inference import registry
+    from models.inference.registry import StyleError, find_decoder, save_decoder, user_style_dir
+    from models.nets.light_encoder import LightEncoder
     from stylecam.cli import main
 
     shipped = tmp_path / "shipped"
@@ -288,10 +288,10 @@ def test_find_decoder_by_kind_preference_and_path(tmp_path, monkeypatch, capsys)
 def test_bench_times_a_picture_style_on_every_installed_decoder(decoder_installed, tmp_path, monkeypatch, capsys):
     import json
 
-    from models import registry
     from models.images import write_rgb
-    from models.light_encoder import LightEncoder
-    from models.registry import save_decoder
+    from models.inference import registry
+    from models.inference.registry import save_decoder
+    from models.nets.light_encoder import LightEncoder
     from stylecam.cli import main
 
     monkeypatch.setattr(registry, "SHIPPED_DIR", tmp_path / "shipped")
@@ -308,7 +308,7 @@ def test_bench_times_a_picture_style_on_every_installed_decoder(decoder_installe
 
 
 def test_masked_adain_over_the_whole_frame_is_adain_and_a_region_gets_its_own_statistics():
-    from models.adain import masked_adain
+    from models.nets.adain import masked_adain
 
     torch.manual_seed(0)
     f = torch.rand(2, 5, 6, 8) * 3
@@ -323,10 +323,10 @@ def test_masked_adain_over_the_whole_frame_is_adain_and_a_region_gets_its_own_st
 
 
 def test_two_pictures_in_one_frame_follow_the_mask(decoder_installed, photo_file, photo, tmp_path, capsys):
-    from models.adain import ImageStyleNet, RegionStyleNet
     from models.images import read_rgb, write_rgb
-    from models.registry import load_decoder
-    from models.runtime import compile_module
+    from models.inference.registry import load_decoder
+    from models.inference.runtime import compile_module
+    from models.nets.adain import ImageStyleNet, RegionStyleNet
     from stylecam.cli import main
 
     net, _ = load_decoder(decoder_installed)
@@ -371,7 +371,7 @@ def test_two_pictures_in_one_frame_follow_the_mask(decoder_installed, photo_file
 def test_a_decoder_file_stores_half_precision_and_loads_within_a_level(tmp_path):
     from safetensors.torch import load_file
 
-    from models.registry import load_decoder, save_decoder
+    from models.inference.registry import load_decoder, save_decoder
 
     torch.manual_seed(0)
     decoder = Decoder(0.125).eval()
@@ -385,8 +385,8 @@ def test_a_decoder_file_stores_half_precision_and_loads_within_a_level(tmp_path)
 
 
 def test_identity_loss_teaches_the_decoder_to_rebuild_the_photo(net):
-    from models.adain import BOTTLENECK
-    from models.adain_training import identity_loss
+    from models.nets.adain import BOTTLENECK
+    from models.training.adain import identity_loss
 
     torch.manual_seed(0)
     photo = torch.rand(2, 3, 32, 32)
@@ -410,8 +410,8 @@ def test_identity_loss_teaches_the_decoder_to_rebuild_the_photo(net):
 ])
 def test_the_shipped_decoders_are_the_projects_own_and_stylize(tmp_path, name, command, kind, megabytes):
     from models.images import write_rgb
-    from models.registry import SHIPPED_DIR, find_decoder, load_decoder
-    from models.runtime import Stylizer
+    from models.inference.registry import SHIPPED_DIR, find_decoder, load_decoder
+    from models.inference.runtime import Stylizer
 
     path = SHIPPED_DIR / f"{name}.decoder.safetensors"
     _, meta = load_decoder(path)
@@ -431,8 +431,8 @@ def test_the_shipped_decoders_are_the_projects_own_and_stylize(tmp_path, name, c
 
 
 def test_log_gram_distance_is_the_log_of_the_quality_metrics_terms():
-    from models.adain import log_gram_distance, moment_distance
-    from models.losses import gram
+    from models.nets.adain import log_gram_distance, moment_distance
+    from models.training.losses import gram
 
     torch.manual_seed(1)
     layers = ("a", "b")
@@ -448,8 +448,8 @@ def test_log_gram_distance_is_the_log_of_the_quality_metrics_terms():
 
 
 def test_gram_style_loss_reaches_relu5_1_and_trains_only_the_decoder():
-    from models.adain import style_layers
-    from models.vgg import VGG19Features
+    from models.nets.adain import style_layers
+    from models.nets.vgg import VGG19Features
 
     torch.manual_seed(0)
     net = AdaINNet(Decoder(width=0.125), VGG19Features("block5_relu1")).train()
@@ -466,9 +466,9 @@ def test_gram_style_loss_reaches_relu5_1_and_trains_only_the_decoder():
 
 
 def test_palette_recolours_each_output_frame_and_compiles(net):
-    from models.adain import PALETTE_MIN_VARIANCE, ImageStyleNet, palette_for_network, picture_palette
     from models.color import recolor
-    from models.runtime import compile_module
+    from models.inference.runtime import compile_module
+    from models.nets.adain import PALETTE_MIN_VARIANCE, ImageStyleNet, palette_for_network, picture_palette
 
     picture = torch.rand(1, 3, 48, 48) * torch.tensor([0.3, 0.5, 0.2]).view(1, 3, 1, 1) + 0.2
     stats = net.style_statistics(picture)
@@ -492,7 +492,7 @@ def test_palette_recolours_each_output_frame_and_compiles(net):
 
 def test_picture_palette_is_on_by_default_and_off_with_the_photos_colours(decoder_installed, photo, tmp_path):
     from models.images import write_rgb
-    from models.picture_styles import picture_style_network
+    from models.inference.picture_styles import picture_style_network
 
     style = write_rgb(tmp_path / "s.png", 255 - photo)
     on, meta_on, key_on = picture_style_network(str(style))

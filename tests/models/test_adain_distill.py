@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from models.adain import AdaINNet, Decoder
-from models.adain_distill import PERCEPTUAL_LAYERS, feature_distance, stylize
-from models.light_encoder import LightEncoder
-from models.registry import load_decoder, read_metadata_any, save_decoder
+from models.inference.registry import load_decoder, read_metadata_any, save_decoder
+from models.nets.adain import AdaINNet, Decoder
+from models.nets.light_encoder import LightEncoder
+from models.training.adain_distill import PERCEPTUAL_LAYERS, feature_distance, stylize
 
 
 def test_feature_distance_is_zero_for_equal_features_and_counts_every_layer_alike():

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from models.averaging import ema_decay, ema_update
+from models.training.averaging import ema_decay, ema_update
 
 
 def test_ema_update_moves_each_weight_by_one_minus_decay():
@@ -27,7 +27,7 @@ def test_ema_decay_warms_up_then_holds():
 
 
 def _weights(path):
-    from models.registry import load_decoder
+    from models.inference.registry import load_decoder
 
     return {k: v.float() for k, v in load_decoder(path)[0].decoder.state_dict().items()}
 
@@ -62,7 +62,7 @@ def test_train_adain_ships_the_average_and_a_resume_carries_it_on(tmp_path, adai
 def test_a_checkpoint_without_an_average_starts_it_at_the_weights(tmp_path):
     import random
 
-    from models.checkpoint import load_checkpoint, save_checkpoint
+    from models.training.checkpoint import load_checkpoint, save_checkpoint
 
     torch.manual_seed(0)
     model, averaged = nn.Linear(3, 2), nn.Linear(3, 2)

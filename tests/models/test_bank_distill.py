@@ -2,10 +2,10 @@ import random
 
 import torch
 
-from models.bank_distill import bank_from, distill_bank
-from models.registry import load_bank, user_style_dir
-from models.training import CropSampler
-from models.transformer import TransformerNet
+from models.inference.registry import load_bank, user_style_dir
+from models.nets.transformer import TransformerNet
+from models.training.bank import bank_from, distill_bank
+from models.training.feedforward import CropSampler
 from tests.conftest import TINY, make_style
 
 

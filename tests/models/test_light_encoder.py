@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from models.light_encoder import TAPS, Embeddings, LightEncoder, distillation_loss
-from models.vgg import VGG19Features
+from models.nets.light_encoder import TAPS, Embeddings, LightEncoder, distillation_loss
+from models.nets.vgg import VGG19Features
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def _identity_embeddings(emb):
 
 
 def test_train_adain_light_distills_then_trains_and_the_file_works(tmp_path, adain_data):
-    from models.registry import load_decoder
+    from models.inference.registry import load_decoder
     from stylecam.cli import main
 
     out = tmp_path / "light.decoder.safetensors"
@@ -78,7 +78,7 @@ def test_train_adain_light_distills_then_trains_and_the_file_works(tmp_path, ada
               "--batch", "2", "--width", "0.125", "--encoder", "light", "--encoder-width", "0.125",
               "--distill-steps", "3", "--out", str(out), "--run-dir", str(tmp_path / "run"), "--quiet"]
     assert main([*common, "--steps", "2"]) == 0
-    from models.registry import read_metadata_any
+    from models.inference.registry import read_metadata_any
 
     dead = read_metadata_any(tmp_path / "run" / "encoder.safetensors")["dead_relu4_1_channels"]
     assert isinstance(dead, int) and 0 <= dead <= 64  # recorded: distillation can kill ReLU channels
@@ -93,8 +93,8 @@ def test_train_adain_light_distills_then_trains_and_the_file_works(tmp_path, ada
 
 
 def test_a_light_decoder_file_with_a_wrong_encoder_is_refused(tmp_path):
-    from models.adain import Decoder
-    from models.registry import StyleError, load_decoder, save_decoder
+    from models.inference.registry import StyleError, load_decoder, save_decoder
+    from models.nets.adain import Decoder
 
     enc = LightEncoder(0.125)
     path = save_decoder(Decoder(0.125, enc.out_channels), {"name": "x"}, tmp_path / "x.decoder.safetensors",
@@ -104,10 +104,10 @@ def test_a_light_decoder_file_with_a_wrong_encoder_is_refused(tmp_path):
 
 
 def test_a_picture_style_runs_compiled_on_the_light_encoder(tmp_path, photo):
-    from models.adain import Decoder
     from models.images import write_rgb
-    from models.registry import save_decoder, user_style_dir
-    from models.runtime import Stylizer
+    from models.inference.registry import save_decoder, user_style_dir
+    from models.inference.runtime import Stylizer
+    from models.nets.adain import Decoder
 
     enc = LightEncoder(0.125)
     save_decoder(Decoder(0.125, enc.out_channels), {"name": "light"}, user_style_dir() / "light.decoder.safetensors",
@@ -118,7 +118,7 @@ def test_a_picture_style_runs_compiled_on_the_light_encoder(tmp_path, photo):
 
 
 def test_dead_channels_counts_the_channels_that_never_fire():
-    from models.light_encoder import dead_channels
+    from models.nets.light_encoder import dead_channels
 
     f = torch.rand(2, 4, 3, 3)
     f[:, 1] = 0

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from models.inference.registry import StyleError, save_style, user_style_dir, weights_for_device
 from models.nets.cost import frame_flops
-from models.registry import StyleError, save_style, user_style_dir, weights_for_device
-from models.transformer import TIERS, NetConfig, build_network, conv_macs, count_parameters
+from models.nets.transformer import TIERS, NetConfig, build_network, conv_macs, count_parameters
 from tests.conftest import make_style
 
 TINY_LIVE = NetConfig(channels=(8, 8, 8), n_res=1, block="dwsep", expand=1, kernel=3, arch="patch", patch=4)
@@ -47,7 +47,7 @@ def test_feature_the_head_paints_each_patch_once_no_checkerboard():
 
 
 def test_feature_compiled_backends_match_eager_on_an_odd_frame(tmp_path, photo):
-    from models.runtime import Stylizer
+    from models.inference.runtime import Stylizer
 
     torch.manual_seed(0)
     path = save_style(build_network(TIERS["live"]), {"name": "l"}, tmp_path / "l.safetensors")
@@ -98,8 +98,8 @@ def test_feature_distillation_brings_the_student_towards_its_teacher(tmp_path, p
     """``stylecam train --teacher``: a few steps of pixel + feature distillation lower the distance to the
     teacher's pictures, and the file names its teacher and inherits its painter."""
     from models.images import write_rgb
-    from models.registry import load_style
-    from models.training import TrainConfig, train
+    from models.inference.registry import load_style
+    from models.training.feedforward import TrainConfig, train
 
     data = tmp_path / "photos"
     for i in range(3):
@@ -127,7 +127,7 @@ def test_feature_distillation_brings_the_student_towards_its_teacher(tmp_path, p
 
 def test_exception_a_bank_cannot_have_a_teacher(tmp_path, photo):
     from models.images import write_rgb
-    from models.training import TrainConfig, train
+    from models.training.feedforward import TrainConfig, train
 
     write_rgb(tmp_path / "d" / "p.png", photo)
     a, b = write_rgb(tmp_path / "a.png", photo), write_rgb(tmp_path / "b.png", photo[::-1])
@@ -139,7 +139,7 @@ def test_exception_a_bank_cannot_have_a_teacher(tmp_path, photo):
 
 
 def test_shipped_live_tier_covers_the_pack_and_records_how_it_was_made():
-    from models.registry import SHIPPED_DIR, list_styles, read_metadata
+    from models.inference.registry import SHIPPED_DIR, list_styles, read_metadata
 
     names = [s.name for s in list_styles() if s.shipped and s.meta.get("kind") != "bank"]
     live = SHIPPED_DIR / "live"
@@ -155,8 +155,8 @@ def test_shipped_live_tier_covers_the_pack_and_records_how_it_was_made():
 
 def test_feature_a_resume_with_other_weights_is_recorded_as_a_new_phase(tmp_path, photo):
     from models.images import write_rgb
-    from models.registry import load_style
-    from models.training import TrainConfig, train
+    from models.inference.registry import load_style
+    from models.training.feedforward import TrainConfig, train
 
     write_rgb(tmp_path / "d" / "p.png", photo)
     painting = write_rgb(tmp_path / "a.png", photo[::-1])

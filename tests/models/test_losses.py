@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from models import losses
+from models.training import losses
 
 
 def test_gram_against_formula():

@@ -3,10 +3,10 @@ import pytest
 import torch
 
 from models.images import write_rgb
-from models.multistyle import StyleBank, mix_rows, norm_layout, norm_vector, split_vector, write_norm_params
-from models.registry import StyleError, load_bank, load_style, save_bank, user_style_dir
-from models.runtime import Stylizer
-from models.training import TrainConfig, train
+from models.inference.registry import StyleError, load_bank, load_style, save_bank, user_style_dir
+from models.inference.runtime import Stylizer
+from models.nets.multistyle import StyleBank, mix_rows, norm_layout, norm_vector, split_vector, write_norm_params
+from models.training.feedforward import TrainConfig, train
 from tests.conftest import TINY
 
 
@@ -114,7 +114,7 @@ def test_feature_bank_training_learns_one_look_per_row(tmp_path, photo):
 
 
 def test_a_bank_beside_single_styles_adds_only_the_styles_they_lack(photo):
-    from models.runtime import BankEntry, load_stylizers
+    from models.inference.runtime import BankEntry, load_stylizers
     from tests.conftest import make_style
 
     make_style(user_style_dir() / "red.safetensors", name="red")

@@ -3,8 +3,8 @@ import pytest
 from skimage import data
 
 from models.images import resize_short_side, write_rgb
-from models.optimize import coarse_to_fine_steps, gatys, objective_of, targets
-from models.vgg import VGG19Features
+from models.inference.optimize import coarse_to_fine_steps, gatys, objective_of, targets
+from models.nets.vgg import VGG19Features
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +63,8 @@ def test_lbfgs_steps_never_return_worse_than_the_start(vgg, pair):
     import torch
 
     from models.images import to_tensor
-    from models.optimize import lbfgs_steps
-    from models.vgg import rgb01_to_caffe
+    from models.inference.optimize import lbfgs_steps
+    from models.nets.vgg import rgb01_to_caffe
 
     photo, _ = pair
     blocks = np.kron(np.random.default_rng(0).integers(0, 256, (6, 8, 3)), np.ones((8, 8, 1))).astype(np.uint8)
@@ -73,15 +73,15 @@ def test_lbfgs_steps_never_return_worse_than_the_start(vgg, pair):
     seen = []
     out = lbfgs_steps(vgg, start, content, grams, 2, seen.append)
     with torch.no_grad():
-        from models.optimize import pastiche_objective
-        from models.vgg import CONTENT_LAYER, STYLE_LAYERS
+        from models.inference.optimize import pastiche_objective
+        from models.nets.vgg import CONTENT_LAYER, STYLE_LAYERS
 
         final = pastiche_objective(vgg.forward_caffe(out, (CONTENT_LAYER, *STYLE_LAYERS)), content, grams).item()
     assert len(seen) == 2 and final <= seen[0] * (1 + 1e-5)
 
 
 def test_pyramid_scales_stop_at_the_coarsest_size():
-    from models.optimize import pyramid_scales
+    from models.inference.optimize import pyramid_scales
 
     assert pyramid_scales(256) == (1.0,)  # QUALITY.md's size: one level
     assert pyramid_scales(511) == (1.0,)
@@ -106,8 +106,8 @@ def test_lbfgs_keeps_every_pixel_one_a_saved_image_can_hold(vgg, pair):
     import torch
 
     from models.images import to_tensor
-    from models.optimize import lbfgs_steps
-    from models.vgg import CAFFE_MEAN_BGR, rgb01_to_caffe
+    from models.inference.optimize import lbfgs_steps
+    from models.nets.vgg import CAFFE_MEAN_BGR, rgb01_to_caffe
 
     photo, painting = pair
     content, grams = targets(vgg, photo, painting)

@@ -29,7 +29,7 @@ def test_a_picture_style_keeps_the_pictures_colours_at_full_hd_and_4k(tmp_path, 
     from skimage import data
 
     from models.images import write_rgb
-    from models.runtime import Stylizer
+    from models.inference.runtime import Stylizer
 
     painting = data.coffee()  # warm browns, unlike the photo's blues and whites
     style = write_rgb(tmp_path / "coffee.png", painting)
@@ -51,10 +51,10 @@ def test_the_picture_network_in_bfloat16_draws_what_float32_draws(tmp_path):
     """What a GPU runs a picture style in (bf16: float32's range, where float16 overflowed), checked on the CPU."""
     from skimage import data
 
-    from models.adain import ImageStyleNet, palette_for_network, picture_palette
     from models.images import to_tensor
-    from models.registry import find_decoder, load_decoder
-    from models.runtime import compile_module
+    from models.inference.registry import find_decoder, load_decoder
+    from models.inference.runtime import compile_module
+    from models.nets.adain import ImageStyleNet, palette_for_network, picture_palette
 
     net, _ = load_decoder(find_decoder("vgg19"))
     painting = to_tensor(cv2.resize(data.coffee(), (128, 96), interpolation=cv2.INTER_AREA))

@@ -8,8 +8,8 @@ import torch
 from safetensors.torch import save_file
 
 from models.images import write_rgb
-from models.registry import StyleError, list_styles, load_style, resolve, save_style, user_style_dir
-from models.transformer import NetConfig, TransformerNet
+from models.inference.registry import StyleError, list_styles, load_style, resolve, save_style, user_style_dir
+from models.nets.transformer import NetConfig, TransformerNet
 from tests.conftest import TINY, make_style
 
 
@@ -135,8 +135,8 @@ def test_torchscript_archive_as_weights_is_refused(tmp_path):
 
 
 def test_gpu_takes_a_styles_quality_tier_where_one_exists():
-    from models.registry import user_style_dir, weights_for_device
-    from models.transformer import TIERS, TransformerNet
+    from models.inference.registry import user_style_dir, weights_for_device
+    from models.nets.transformer import TIERS, TransformerNet
 
     make_style(user_style_dir() / "oil.safetensors", name="oil")
     assert weights_for_device("oil", "cuda") == "oil"  # no quality tier yet: the fast one
@@ -161,8 +161,8 @@ def test_a_new_style_named_like_a_shipped_one_is_refused(tmp_path, capsys):
 
 @pytest.mark.parametrize("name", ["starry", "wave", "scream", "udnie"])
 def test_the_shipped_quality_tier_is_what_a_gpu_takes_and_says_how_it_was_made(name):
-    from models.registry import SHIPPED_DIR, load_style, read_metadata_any, weights_for_device
-    from models.transformer import TIERS, tier_of
+    from models.inference.registry import SHIPPED_DIR, load_style, read_metadata_any, weights_for_device
+    from models.nets.transformer import TIERS, tier_of
 
     path = SHIPPED_DIR / "quality" / f"{name}.safetensors"
     assert weights_for_device(name, "cuda") == path

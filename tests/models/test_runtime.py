@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from models.errors import UserError
-from models.registry import load_style
-from models.runtime import Stylizer, compile_module
+from models.inference.registry import load_style
+from models.inference.runtime import Stylizer, compile_module
 
 
 def test_torchscript_matches_eager(tiny_style):
@@ -58,7 +58,7 @@ def test_bad_arguments_exception(tiny_style):
 
 
 def test_device_and_dtype_chosen_in_one_place(monkeypatch):
-    from models.device import inference_dtype, resolve_device
+    from models.inference.device import inference_dtype, resolve_device
 
     assert resolve_device("cpu").type == "cpu"
     assert inference_dtype(torch.device("cuda")) == torch.float16
@@ -86,7 +86,7 @@ def test_fp16_network_runs_like_fp32(tiny_style):
 
 
 def test_backend_chosen_in_one_place():
-    from models.device import inference_backend
+    from models.inference.device import inference_backend
 
     assert inference_backend(torch.device("cpu")) == "onnx"  # onnxruntime is a dependency
     assert inference_backend(torch.device("cuda")) == "torchscript"  # fp16 on the GPU stays TorchScript
@@ -110,7 +110,7 @@ def test_onnx_and_torchscript_backends_agree(tiny_style, photo):
 
 
 def test_broken_onnx_cache_entry_is_rebuilt(tiny_style, photo):
-    from models.runtime import cache_dir
+    from models.inference.runtime import cache_dir
 
     first = Stylizer(tiny_style, device="cpu", backend="onnx")
     assert Stylizer(tiny_style, device="cpu", backend="onnx").from_cache

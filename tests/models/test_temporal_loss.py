@@ -1,6 +1,6 @@
 import torch
 
-from models.temporal_loss import random_smooth_flow, temporal_loss, warp_tensor
+from models.training.temporal_loss import random_smooth_flow, temporal_loss, warp_tensor
 
 
 def test_zero_flow_is_identity_and_everything_is_inside():

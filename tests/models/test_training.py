@@ -5,10 +5,10 @@ import pytest
 import torch
 
 from models.images import write_rgb
-from models.registry import load_style
-from models.training import CropSampler, TrainConfig, list_images, perceptual_losses, style_targets, train
-from models.transformer import TransformerNet
-from models.vgg import VGG19Features
+from models.inference.registry import load_style
+from models.nets.transformer import TransformerNet
+from models.nets.vgg import VGG19Features
+from models.training.feedforward import CropSampler, TrainConfig, list_images, perceptual_losses, style_targets, train
 from tests.conftest import TINY
 
 
@@ -96,7 +96,7 @@ def test_empty_data_exception(tmp_path, dataset):
 
 
 def test_non_finite_step_is_skipped_not_applied(dataset, tmp_path, monkeypatch):
-    import models.training as training
+    import models.training.feedforward as training
 
     real = training.perceptual_losses
     calls = {"n": 0}
@@ -131,7 +131,7 @@ def test_detail_weight_and_init_from_provenance(dataset, tmp_path):
 
 def test_list_images_leaves_out_excluded_names(tmp_path, photo):
     from models.images import write_rgb
-    from models.training import list_images
+    from models.training.feedforward import list_images
 
     for name in ("a_starry.png", "b.png", "sub/c_starry_crop.jpg"):
         write_rgb(tmp_path / name, photo)
@@ -140,8 +140,8 @@ def test_list_images_leaves_out_excluded_names(tmp_path, photo):
 
 
 def test_a_bank_warm_started_from_a_bank_starts_from_its_rows(dataset, tmp_path):
-    from models.multistyle import StyleBank
-    from models.registry import load_bank, save_bank
+    from models.inference.registry import load_bank, save_bank
+    from models.nets.multistyle import StyleBank
 
     data, painting = dataset
     torch.manual_seed(3)
@@ -166,7 +166,7 @@ def test_a_bank_warm_started_from_a_bank_starts_from_its_rows(dataset, tmp_path)
 def test_row_shares_give_each_bank_row_its_steps_spread_over_the_round(dataset, tmp_path):
     from collections import Counter
 
-    from models.training import row_schedule
+    from models.training.feedforward import row_schedule
 
     assert row_schedule(None, 3) == [0, 1, 2]
     shares = (1, 2, 3, 1, 4, 2, 1, 1)
@@ -183,7 +183,7 @@ def test_row_shares_give_each_bank_row_its_steps_spread_over_the_round(dataset, 
 
 
 def test_a_resume_keeps_the_new_learning_rate_and_the_saved_moments(tmp_path):
-    from models.checkpoint import load_checkpoint, save_checkpoint
+    from models.training.checkpoint import load_checkpoint, save_checkpoint
 
     net = torch.nn.Linear(3, 2)
     opt = torch.optim.Adam(net.parameters(), lr=5e-4)

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from models.transformer import TIERS, NetConfig, TransformerNet, conv_macs, count_parameters
+from models.nets.transformer import TIERS, NetConfig, TransformerNet, conv_macs, count_parameters
 
 
 @pytest.mark.parametrize("tier", ["fast", "quality"])

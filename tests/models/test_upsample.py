@@ -1,10 +1,10 @@
-"""Edge-aware upsampling (models.upsample): the frame's edges survive where bilinear blurs them."""
+"""Edge-aware upsampling (models.inference.upsample): the frame's edges survive where bilinear blurs them."""
 
 import numpy as np
 import pytest
 import torch
 
-from models.upsample import guided_upsample, guided_upsample_tensor
+from models.inference.upsample import guided_upsample, guided_upsample_tensor
 
 
 def edge_width(row: np.ndarray) -> int:
@@ -78,9 +78,9 @@ def test_feature_the_stylizer_upscales_edge_aware_below_the_frames_size(tmp_path
     bilinear upscale of the same network output ramps over several pixels."""
     import cv2
 
-    from models.registry import save_style
-    from models.runtime import Stylizer
-    from models.transformer import TIERS, build_network
+    from models.inference.registry import save_style
+    from models.inference.runtime import Stylizer
+    from models.nets.transformer import TIERS, build_network
 
     torch.manual_seed(0)
     path = save_style(build_network(TIERS["fast"]), {"name": "f"}, tmp_path / "f.safetensors")

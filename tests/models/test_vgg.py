@@ -3,7 +3,7 @@ import os
 import pytest
 import torch
 
-from models.vgg import CAFFE_MEAN_BGR, CONTENT_LAYER, STYLE_LAYERS, VGG19Features, rgb01_to_caffe
+from models.nets.vgg import CAFFE_MEAN_BGR, CONTENT_LAYER, STYLE_LAYERS, VGG19Features, rgb01_to_caffe
 
 
 @pytest.fixture(scope="module")

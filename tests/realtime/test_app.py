@@ -107,7 +107,7 @@ def test_hud_shows_style_fps_and_help(tmp_path):
 
 
 def test_temporal_smoothing_runs_at_the_network_size_and_steadies_a_noisy_still(tmp_path, tiny_style):
-    from models.runtime import Stylizer
+    from models.inference.runtime import Stylizer
     from realtime.frames import Frame
     from video.temporal import live_smoother
 
@@ -174,7 +174,7 @@ def test_style_switch_temporal_toggle_and_original_restart_the_smoother(tmp_path
 
 
 def test_the_stylize_stage_runs_only_the_network_and_the_smooth_stage_finishes(tiny_style):
-    from models.runtime import Stylizer
+    from models.inference.runtime import Stylizer
     from realtime.frames import Frame
 
     stylizer = Stylizer(tiny_style, device="cpu", model_size=32)

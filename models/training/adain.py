@@ -1,11 +1,11 @@
 """Training the AdaIN decoder (Huang & Belongie 2017) on content photos and style images.
 
-Crops of both are cut at the evaluation scale (short side 256) as in :mod:`models.training`;
+Crops of both are cut at the evaluation scale (short side 256) as in :mod:`models.training.feedforward`;
 the encoder is frozen, so only the decoder learns. Resumable like every stylecam run:
 checkpoints every few minutes and on Ctrl-C, ``resume=True`` continues.
 
 ``encoder="light"``: first a light encoder is distilled from VGG-19 on the same crops
-(:mod:`models.light_encoder`, ``distill_steps`` steps, its own checkpoint), then the decoder
+(:mod:`models.nets.light_encoder`, ``distill_steps`` steps, its own checkpoint), then the decoder
 learns on the light encoder's features; the style loss is still measured by VGG-19.
 """
 
@@ -22,15 +22,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.adain import BOTTLENECK, AdaINNet, Decoder, adain, adain_losses, mean_std, style_layers
-from models.averaging import ema_decay, ema_update
-from models.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
-from models.device import grad_scaler, training_autocast
 from models.images import to_tensor, to_uint8, write_rgb
-from models.light_encoder import TAPS, Embeddings, LightEncoder, dead_channels, distillation_loss
-from models.registry import load_light_encoder, save_decoder, save_light_encoder
-from models.training import CropSampler, StepReport, list_images
-from models.vgg import VGG19Features
+from models.inference.device import grad_scaler, training_autocast
+from models.inference.registry import load_light_encoder, save_decoder, save_light_encoder
+from models.nets.adain import BOTTLENECK, AdaINNet, Decoder, adain, adain_losses, mean_std, style_layers
+from models.nets.light_encoder import TAPS, Embeddings, LightEncoder, dead_channels, distillation_loss
+from models.nets.vgg import VGG19Features
+from models.training.averaging import ema_decay, ema_update
+from models.training.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
+from models.training.feedforward import CropSampler, StepReport, list_images
 
 
 def identity_loss(rebuilt: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
@@ -40,7 +40,8 @@ def identity_loss(rebuilt: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
 
 def descend(opt: torch.optim.Optimizer, loss: torch.Tensor, scaler: torch.amp.GradScaler | None = None) -> None:
     """One optimizer step on ``loss``; a non-finite loss (a rare bad batch) is skipped, not applied.
-    ``scaler``: loss scaling for fp16 steps (:func:`models.device.grad_scaler`; it skips non-finite gradients)."""
+    ``scaler``: loss scaling for fp16 steps (:func:`models.inference.device.grad_scaler`; it skips non-finite
+    gradients)."""
     opt.zero_grad(set_to_none=True)
     if scaler is not None and scaler.is_enabled():
         scaler.scale(loss).backward()

@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.color import color_moments, recolor, symmetric_power
-from models.device import float32_math
-from models.losses import gram
-from models.vgg import CAFFE_MEAN_BGR, STYLE_LAYERS, VGG19Features
+from models.inference.device import float32_math
+from models.nets.vgg import CAFFE_MEAN_BGR, STYLE_LAYERS, VGG19Features
+from models.training.losses import gram
 
 ENCODER_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1", "block4_relu1")
 BOTTLENECK = "block4_relu1"
@@ -74,7 +74,7 @@ class Decoder(nn.Module):
     """relu4_1 features (512 channels, 1/8 size) → an RGB image, mirroring VGG-19's first four blocks.
 
     ``width`` scales every layer's channels (1.0: the paper's decoder); ``in_channels``: the
-    encoder's relu4_1 channels (512 for VGG-19, fewer for :class:`models.light_encoder.LightEncoder`).
+    encoder's relu4_1 channels (512 for VGG-19, fewer for :class:`models.nets.light_encoder.LightEncoder`).
     """
 
     def __init__(self, width: float = 1.0, in_channels: int = 512) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from models.device import map_tensors
+from models.inference.device import map_tensors
 
 
 def _encode_rng(rng: random.Random) -> list[int]:
@@ -26,7 +26,7 @@ def _decode_rng(values: list[int]) -> tuple:
 
 def save_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, step: int, elapsed: float,
                     rng: random.Random, config: dict, averaged: torch.nn.Module | None = None) -> None:
-    """``averaged``: the moving average of ``model``'s weights (:mod:`models.averaging`), if the run keeps one.
+    """``averaged``: the moving average of ``model``'s weights (:mod:`models.training.averaging`), if the run keeps one.
 
     Tensors are written from the CPU, whatever device trained them: a run started on a GPU resumes on
     a machine without one, and a checkpoint reads the same everywhere."""

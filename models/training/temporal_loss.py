@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from models.device import float32_math
+from models.inference.device import float32_math
 
 
 def random_smooth_flow(n: int, h: int, w: int, max_shift: float = 4.0, max_wobble: float = 2.0,

@@ -22,10 +22,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from models.checkpoint import load_checkpoint, save_checkpoint
-from models.multistyle import StyleBank, norm_vector
-from models.training import CropSampler, StepReport
-from models.transformer import TransformerNet
+from models.nets.multistyle import StyleBank, norm_vector
+from models.nets.transformer import TransformerNet
+from models.training.checkpoint import load_checkpoint, save_checkpoint
+from models.training.feedforward import CropSampler, StepReport
 
 
 def bank_from(teachers: list[TransformerNet]) -> StyleBank:

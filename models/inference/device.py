@@ -57,7 +57,7 @@ def inference_dtype(device: torch.device, wide_range: bool = False) -> torch.dty
 
 def inference_backend(device: torch.device, requested: str = "auto") -> str:
     """``torchscript`` or ``onnx``: ``auto`` takes ONNX Runtime on the CPU when it is installed."""
-    from models import onnx_backend
+    from models.inference import onnx_backend
 
     if requested not in BACKENDS:
         raise DeviceError(f"unknown backend {requested!r} (choose from {', '.join(BACKENDS)})")

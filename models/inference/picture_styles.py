@@ -1,6 +1,6 @@
 """Pictures as styles (AdaIN): ``--style painting.jpg``, or a weighted blend ``a.jpg:0.7,b.png:0.3``.
 
-A picture style is the AdaIN network (:mod:`models.adain`) with the picture's relu4_1 mean and
+A picture style is the AdaIN network (:mod:`models.nets.adain`) with the picture's relu4_1 mean and
 standard deviation baked in, computed once when the style is loaded; a blend bakes in the
 weighted mean of several pictures' statistics (Huang & Belongie's style interpolation).
 """
@@ -59,14 +59,14 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
 
     ``alpha`` (0..1): how far the content features move to the style's statistics.
     ``recolor_to`` (``H×W×3 uint8 RGB``): give each picture these colours first (``--preserve-color``).
-    ``decoder``/``prefer``: which decoder (:func:`models.registry.find_decoder`).
+    ``decoder``/``prefer``: which decoder (:func:`models.inference.registry.find_decoder`).
     ``region``: ``(picture spec, mask image)``: that style where the mask is white, ``spec`` elsewhere.
     ``palette``: recolour each output to the pictures' RGB mean and covariance (their weighted means
     for a blend); not with ``recolor_to`` (the photo's colours are wanted then) nor with a region.
     """
-    from models.adain import ImageStyleNet, RegionStyleNet, palette_for_network
     from models.images import read_rgb
-    from models.registry import find_decoder, load_decoder
+    from models.inference.registry import find_decoder, load_decoder
+    from models.nets.adain import ImageStyleNet, RegionStyleNet, palette_for_network
 
     if not 0.0 <= alpha <= 1.0:
         raise UserError(f"--alpha must be between 0 and 1, got {alpha}")
@@ -98,9 +98,9 @@ def _statistics(net, pictures: list[tuple[Path, float]], recolor_to: np.ndarray 
                 ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
     """The (weighted) relu4_1 mean and standard deviation of some pictures, and their (weighted)
     RGB mean and covariance; the pictures' bytes go into ``key``."""
-    from models.adain import blend_statistics, picture_palette
     from models.color import match_color
     from models.images import read_rgb, resize_short_side, to_tensor
+    from models.nets.adain import blend_statistics, picture_palette
 
     stats, colours = [], []
     recolour = to_tensor(recolor_to) if recolor_to is not None else None

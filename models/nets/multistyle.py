@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from models.transformer import NetConfig, TransformerNet, build_network
+from models.nets.transformer import NetConfig, TransformerNet, build_network
 
 
 def norm_layout(net: nn.Module) -> list[tuple[str, int]]:

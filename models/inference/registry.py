@@ -2,7 +2,7 @@
 
 One function, :func:`load_style`, takes a shipped style's name, a user-trained style's
 name, a path to any ``.safetensors`` file, or a blend such as ``"starry:0.5,wave:0.5"`` of
-styles that live in one multi-style bank (:mod:`models.multistyle`). Files are never
+styles that live in one multi-style bank (:mod:`models.nets.multistyle`). Files are never
 unpickled: safetensors holds only raw tensors, and every tensor is checked against the
 architecture in the metadata before it is used.
 """
@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 
 from models.errors import UserError
-from models.transformer import NetConfig, TransformerNet, build_network, tier_of
+from models.nets.transformer import NetConfig, TransformerNet, build_network, tier_of
 
-SHIPPED_DIR = Path(__file__).resolve().parent / "weights"
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
 META_KEY = "stylecam"
 DEFAULT_STYLE = "starry"  # what `make run` and a bare `stylecam image` use, when it ships
 MAX_WEIGHTS_BYTES = 256 * 1024 * 1024
@@ -255,8 +255,8 @@ def bank_rows(meta: dict, blend: dict[str, float]) -> dict[int, float]:
 
 
 def load_bank(path: str | Path):
-    """Load a multi-style bank file as an eval-mode :class:`~models.multistyle.StyleBank` plus metadata."""
-    from models.multistyle import StyleBank
+    """Load a multi-style bank file as an eval-mode :class:`~models.nets.multistyle.StyleBank` plus metadata."""
+    from models.nets.multistyle import StyleBank
 
     net, meta, extra = _load_checked(Path(path), bank=True)
     styles = meta.get("styles")
@@ -325,7 +325,7 @@ def save_style(net: TransformerNet, meta: dict, path: str | Path) -> Path:
 
 
 def save_bank(bank, meta: dict, styles: list[dict], path: str | Path) -> Path:
-    """Write a :class:`~models.multistyle.StyleBank`: shared weights, the style table, per-style metadata."""
+    """Write a :class:`~models.nets.multistyle.StyleBank`: shared weights, the style table, per-style metadata."""
     if len(styles) != bank.n_styles:
         raise ValueError("one metadata entry per style in the bank")
     meta = {**meta, "kind": "bank", "styles": styles, "config": bank.net.config.to_dict()}
@@ -348,8 +348,8 @@ MAX_DECODER_WIDTH = 4.0
 
 
 def save_decoder(decoder, meta: dict, path: str | Path, encoder=None) -> Path:
-    """Write an AdaIN decoder (:class:`models.adain.Decoder`) with its metadata; with a light
-    encoder (:class:`models.light_encoder.LightEncoder`) its weights go in the same file.
+    """Write an AdaIN decoder (:class:`models.nets.adain.Decoder`) with its metadata; with a light
+    encoder (:class:`models.nets.light_encoder.LightEncoder`) its weights go in the same file.
 
     Stored in float16 (half the size; the outputs differ by less than one level of 255), loaded
     into float32; training checkpoints keep float32."""
@@ -384,7 +384,7 @@ def _checked_tensors(path: Path, module: torch.nn.Module, tensors: dict[str, tor
 
 
 def _light_encoder(path: Path, width) -> torch.nn.Module:
-    from models.light_encoder import LightEncoder
+    from models.nets.light_encoder import LightEncoder
 
     if not isinstance(width, (int, float)) or not 0.05 <= width <= 1.0:
         raise StyleError(f"{path}: implausible light encoder width {width!r}")
@@ -440,7 +440,7 @@ def load_decoder(path: str | Path):
     against its declared sizes, with VGG-19 or the light encoder stored beside it."""
     from safetensors.torch import load_file
 
-    from models.adain import AdaINNet, Decoder
+    from models.nets.adain import AdaINNet, Decoder
 
     path = Path(path)
     meta = read_metadata_any(path)

@@ -1,6 +1,6 @@
 """Output distillation: a light AdaIN network taught to draw what the VGG-19 network draws.
 
-Trained on the paper's losses, the light network (:mod:`models.light_encoder`, a decoder of a
+Trained on the paper's losses, the light network (:mod:`models.nets.light_encoder`, a decoder of a
 quarter width) stayed at 14–18× the Gatys style distance, and more training made it worse: the
 statistics of its distilled encoder tell the decoder too little about a painting's textures.
 The VGG-19 network's own pictures are a far denser target: for every photo and painting, an
@@ -14,7 +14,7 @@ frozen VGG-19 network's output for the same photo and painting:
 with φ_l VGG-19's relu1_1…relu3_1. The student cannot compute exactly what the teacher does, so
 copying alone regresses to the mean: the layout and colours of the teacher's picture, smoothed
 (after 2,300 steps: Munch ×6.2 the Gatys style distance, the strokes gone). The last term, the
-teacher's own style loss (:func:`models.adain.log_gram_distance` on relu1_1…relu5_1), asks for
+teacher's own style loss (:func:`models.nets.adain.log_gram_distance` on relu1_1…relu5_1), asks for
 the painting's texture statistics wherever the exact strokes cannot be copied.
 Tensors are ``N×3×H×W`` RGB in [0, 1].
 """
@@ -32,24 +32,24 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from models import losses
-from models.adain import BOTTLENECK, AdaINNet, Decoder, adain, log_gram_distance, mean_std
-from models.adain_training import descend
-from models.averaging import ema_decay, ema_update
-from models.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
-from models.device import grad_scaler, training_autocast
 from models.images import to_tensor, to_uint8, write_rgb
-from models.light_encoder import LightEncoder
-from models.registry import load_decoder, read_metadata_any, save_decoder
-from models.training import CropSampler, StepReport, list_images
-from models.vgg import STYLE_LAYERS, VGG19Features
+from models.inference.device import grad_scaler, training_autocast
+from models.inference.registry import load_decoder, read_metadata_any, save_decoder
+from models.nets.adain import BOTTLENECK, AdaINNet, Decoder, adain, log_gram_distance, mean_std
+from models.nets.light_encoder import LightEncoder
+from models.nets.vgg import STYLE_LAYERS, VGG19Features
+from models.training import losses
+from models.training.adain import descend
+from models.training.averaging import ema_decay, ema_update
+from models.training.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
+from models.training.feedforward import CropSampler, StepReport, list_images
 
 PERCEPTUAL_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1")
 
 
 def feature_distance(student: dict[str, torch.Tensor], teacher: dict[str, torch.Tensor],
                      layers: tuple[str, ...] = PERCEPTUAL_LAYERS) -> torch.Tensor:
-    """:func:`models.losses.feature_distance` on the distillation's layers."""
+    """:func:`models.training.losses.feature_distance` on the distillation's layers."""
     return losses.feature_distance(student, teacher, layers)
 
 

@@ -1,7 +1,7 @@
 """Pure loss maths for style transfer: Gram matrices, style, content and total-variation losses.
 
 Every function takes ``N×C×H×W`` float tensors and returns a scalar (or batched) tensor, computed
-in float32 whatever the autocast (:func:`models.device.float32_math`): a Gram matrix of VGG-19
+in float32 whatever the autocast (:func:`models.inference.device.float32_math`): a Gram matrix of VGG-19
 activations overflows float16.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from models.device import float32_math
+from models.inference.device import float32_math
 
 
 @float32_math

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import random
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,34 +22,18 @@ import torch
 from torch import nn
 
 from models.images import to_tensor, to_uint8, write_rgb
-from models.inference.device import grad_scaler, training_autocast
 from models.inference.registry import load_light_encoder, save_decoder, save_light_encoder
 from models.nets.adain import BOTTLENECK, AdaINNet, Decoder, adain, adain_losses, mean_std, style_layers
 from models.nets.light_encoder import TAPS, Embeddings, LightEncoder, dead_channels, distillation_loss
 from models.nets.vgg import VGG19Features
-from models.training.averaging import ema_decay, ema_update
-from models.training.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
-from models.training.feedforward import CropSampler, StepReport, list_images
+from models.training.checkpoint import checkpoint_step, run_phases, run_settings
+from models.training.data import CropSampler, list_images
+from models.training.loop import Budget, Loop, StepReport, run
 
 
 def identity_loss(rebuilt: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
     """Mean squared difference of the decoded photo features and the photo, in 0-255 pixel units."""
     return torch.nn.functional.mse_loss(rebuilt.float() * 255.0, photo.float() * 255.0)
-
-
-def descend(opt: torch.optim.Optimizer, loss: torch.Tensor, scaler: torch.amp.GradScaler | None = None) -> None:
-    """One optimizer step on ``loss``; a non-finite loss (a rare bad batch) is skipped, not applied.
-    ``scaler``: loss scaling for fp16 steps (:func:`models.inference.device.grad_scaler`; it skips non-finite
-    gradients)."""
-    opt.zero_grad(set_to_none=True)
-    if scaler is not None and scaler.is_enabled():
-        scaler.scale(loss).backward()
-        scaler.step(opt)
-        scaler.update()
-        return
-    loss.backward()
-    if torch.isfinite(loss):
-        opt.step()
 
 
 def distill_light_encoder(cfg: AdainTrainConfig, run_dir: Path, contents: CropSampler, styles: CropSampler,
@@ -67,33 +50,25 @@ def distill_light_encoder(cfg: AdainTrainConfig, run_dir: Path, contents: CropSa
     student = LightEncoder(cfg.encoder_width).to(device)
     parts = nn.ModuleDict({"encoder": student, "embeddings": Embeddings(student, teacher)}).to(device)
     opt = torch.optim.Adam(parts.parameters(), lr=cfg.distill_lr)
-    rng, ckpt = random.Random(cfg.seed + 2), run_dir / "distill.pt"
-    step, elapsed, last = 0, 0.0, time.monotonic()
-    if ckpt.is_file():
-        step, elapsed = load_checkpoint(ckpt, parts, opt, rng, device)
+    rng = random.Random(cfg.seed + 2)
     half = max(1, cfg.batch // 2)
-    try:
-        while step < cfg.distill_steps:
-            t0 = time.monotonic()
-            x = torch.cat([contents.batch(half, rng), styles.batch(half, rng)]).to(device)
-            with torch.no_grad():
-                target = teacher(x, TAPS)
-            loss = distillation_loss(student(x, TAPS), target, parts["embeddings"])
-            descend(opt, loss)
-            step += 1
-            elapsed += time.monotonic() - t0
-            if on_step:
-                on_step(StepReport(step, cfg.distill_steps, elapsed, None, 0.0, loss.item(), 0.0, cfg.distill_lr))
-            if time.monotonic() - last >= cfg.checkpoint_seconds:
-                save_checkpoint(ckpt, parts, opt, step, elapsed, rng, asdict(cfg))
-                last = time.monotonic()
-    except KeyboardInterrupt:
-        save_checkpoint(ckpt, parts, opt, step, elapsed, rng, asdict(cfg))
-        raise
+
+    def step_loss(step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        x = torch.cat([contents.batch(half, rng), styles.batch(half, rng)]).to(device)
+        with torch.no_grad():
+            target = teacher(x, TAPS)
+        loss = distillation_loss(student(x, TAPS), target, parts["embeddings"])
+        return loss, {"content": loss}
+
+    # a fresh run has removed the stale distill.pt (train_adain): one that is there is this run's own
+    outcome = run(Loop(parts, opt, step_loss, Budget(cfg.distill_steps), run_dir / "distill.pt", rng,
+                       lambda: asdict(cfg), device, mixed_precision=False,
+                       checkpoint_seconds=cfg.checkpoint_seconds, on_step=on_step), resume=True)
     with torch.no_grad():  # a check that distillation kept the features alive (at lr 5e-3, 117 of 128 died)
         probe = torch.cat([contents.batch(half, rng), styles.batch(half, rng)]).to(device)
         dead = dead_channels(student(probe, (BOTTLENECK,))[BOTTLENECK])
-    save_light_encoder(student.cpu().eval(), {"distill_steps": step, "distill_seconds": round(elapsed, 1),
+    save_light_encoder(student.cpu().eval(), {"distill_steps": outcome.steps,
+                                              "distill_seconds": round(outcome.seconds, 1),
                                               "dead_relu4_1_channels": dead}, done)
     return student.to(device)
 
@@ -130,8 +105,7 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
                 preview: tuple[np.ndarray, np.ndarray] | None = None, device: torch.device | None = None,
                 on_distill_step: Callable[[StepReport], None] | None = None) -> Path:
     """Train the decoder; writes checkpoints and ``preview.png`` to ``run_dir`` and the decoder to ``out_path``."""
-    if cfg.steps is None and cfg.minutes is None:
-        raise ValueError("give a step count or a time budget")
+    Budget(cfg.steps, cfg.minutes)  # a run needs one or the other
     device = device or torch.device("cpu")
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt = run_dir / "checkpoint.pt"
@@ -154,21 +128,10 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     else:  # VGG-19 is both encoder and judge; only the decoder is saved
         net = AdaINNet(Decoder(cfg.width), VGG19Features(deepest)).to(device)
     opt = torch.optim.Adam(net.decoder.parameters(), lr=cfg.lr)
-    scaler = grad_scaler(device, cfg.mixed_precision)
+    step = checkpoint_step(ckpt) if resume else 0
+    phases = run_phases(ckpt if resume else None, step, run_settings(asdict(cfg)), metadata.get("command"))
     averaged = copy.deepcopy(net.decoder).requires_grad_(False) if cfg.ema > 0 else None
     shipped = averaged if averaged is not None else net.decoder  # what the previews show and the run writes
-    step, elapsed = 0, 0.0
-    if resume and ckpt.is_file():
-        step, elapsed = load_checkpoint(ckpt, net.decoder, opt, rng, device, averaged)
-    phases = run_phases(ckpt if resume else None, step, run_settings(asdict(cfg)), metadata.get("command"))
-
-    def state() -> dict:
-        return {**asdict(cfg), "phases": phases}
-
-    budget = None if cfg.minutes is None else cfg.minutes * 60.0
-
-    def done() -> bool:
-        return (cfg.steps is not None and step >= cfg.steps) or (budget is not None and elapsed >= budget)
 
     def write_preview() -> None:
         if preview is None:
@@ -177,43 +140,26 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
             content, style = (to_tensor(p).to(device) for p in preview)
             target = adain(net.encoder(content, (BOTTLENECK,))[BOTTLENECK], *net.style_statistics(style))
             write_rgb(run_dir / "preview.png", to_uint8(shipped.eval()(target).clamp(0, 1)))
-        net.decoder.train()
 
-    net.decoder.train()
-    last = time.monotonic()
-    try:
-        while not done():
-            t0 = time.monotonic()
-            c_batch, s_batch = contents.batch(cfg.batch, rng).to(device), styles.batch(cfg.batch, rng).to(device)
-            with training_autocast(device, cfg.mixed_precision):
-                with torch.no_grad():
-                    style_feats = {k: v.float() for k, v in (judge or net.encoder)(s_batch, layers).items()}
-                    own = (style_feats if judge is None else net.encoder(s_batch, (BOTTLENECK,)))[BOTTLENECK].float()
-                    features = net.encoder(c_batch, (BOTTLENECK,))[BOTTLENECK].float()
-                    target = adain(features, *mean_std(own))
-                output = net.decoder(target)
-                c_loss, s_loss = adain_losses(net, output, target, style_feats, judge, cfg.style_loss)
-                loss = c_loss + cfg.style_weight * s_loss
-                if cfg.identity_weight > 0:  # the photo's own statistics make AdaIN the identity (Park & Lee 2019)
-                    i_loss = identity_loss(net.decoder(features), c_batch)
-                    loss = loss + cfg.identity_weight * i_loss
-            descend(opt, loss, scaler)
-            if averaged is not None:
-                ema_update(averaged, net.decoder, ema_decay(step, cfg.ema))
-            step += 1
-            elapsed += time.monotonic() - t0
-            if on_step:
-                on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), 0.0, cfg.lr))
-            if time.monotonic() - last >= cfg.checkpoint_seconds:
-                save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state(), averaged)
-                write_preview()
-                last = time.monotonic()
-    except KeyboardInterrupt:
-        save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state(), averaged)
-        raise
-    save_checkpoint(ckpt, net.decoder, opt, step, elapsed, rng, state(), averaged)
-    write_preview()
-    meta = {**metadata, "train": {**run_settings(asdict(cfg)), "final_step": step, "train_seconds": round(elapsed, 1),
-                                  "phases": phases}}
+    def step_loss(step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        c_batch, s_batch = contents.batch(cfg.batch, rng).to(device), styles.batch(cfg.batch, rng).to(device)
+        with torch.no_grad():
+            style_feats = {k: v.float() for k, v in (judge or net.encoder)(s_batch, layers).items()}
+            own = (style_feats if judge is None else net.encoder(s_batch, (BOTTLENECK,)))[BOTTLENECK].float()
+            features = net.encoder(c_batch, (BOTTLENECK,))[BOTTLENECK].float()
+            target = adain(features, *mean_std(own))
+        output = net.decoder(target)
+        c_loss, s_loss = adain_losses(net, output, target, style_feats, judge, cfg.style_loss)
+        loss = c_loss + cfg.style_weight * s_loss
+        if cfg.identity_weight > 0:  # the photo's own statistics make AdaIN the identity (Park & Lee 2019)
+            loss = loss + cfg.identity_weight * identity_loss(net.decoder(features), c_batch)
+        return loss, {"style": s_loss, "content": c_loss}
+
+    outcome = run(Loop(net.decoder, opt, step_loss, Budget(cfg.steps, cfg.minutes), ckpt, rng,
+                       lambda: {**asdict(cfg), "phases": phases}, device, cfg.mixed_precision, ema=cfg.ema,
+                       averaged=averaged, checkpoint_seconds=cfg.checkpoint_seconds, on_step=on_step,
+                       on_save=write_preview), resume=resume)
+    meta = {**metadata, "train": {**run_settings(asdict(cfg)), "final_step": outcome.steps,
+                                  "train_seconds": round(outcome.seconds, 1), "phases": phases}}
     return save_decoder(shipped.cpu().eval(), meta, out_path,
                         encoder=net.encoder.cpu().eval() if cfg.encoder == "light" else None)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import random
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,16 +32,14 @@ import torch
 import torch.nn.functional as F
 
 from models.images import to_tensor, to_uint8, write_rgb
-from models.inference.device import grad_scaler, training_autocast
 from models.inference.registry import load_decoder, read_metadata_any, save_decoder
 from models.nets.adain import BOTTLENECK, AdaINNet, Decoder, adain, log_gram_distance, mean_std
 from models.nets.light_encoder import LightEncoder
 from models.nets.vgg import STYLE_LAYERS, VGG19Features
 from models.training import losses
-from models.training.adain import descend
-from models.training.averaging import ema_decay, ema_update
-from models.training.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
-from models.training.feedforward import CropSampler, StepReport, list_images
+from models.training.checkpoint import checkpoint_step, run_phases, run_settings
+from models.training.data import CropSampler, list_images
+from models.training.loop import Budget, Loop, StepReport, run
 
 PERCEPTUAL_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1")
 
@@ -119,8 +116,7 @@ def distill_adain(cfg: DistillConfig, run_dir: Path, out_path: Path, metadata: d
                   device: torch.device | None = None) -> Path:
     """Train the light network on the teacher's pictures; checkpoints and ``preview.png`` in ``run_dir``,
     the light decoder file (encoder inside) at ``out_path``. Resumable like every stylecam run."""
-    if cfg.steps is None and cfg.minutes is None:
-        raise ValueError("give a step count or a time budget")
+    Budget(cfg.steps, cfg.minutes)  # a run needs one or the other
     device = device or torch.device("cpu")
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt = run_dir / "checkpoint.pt"
@@ -133,21 +129,13 @@ def distill_adain(cfg: DistillConfig, run_dir: Path, out_path: Path, metadata: d
     contents, styles = (CropSampler(list_images(dirs, cfg.exclude), cfg.size, cfg.short, cfg.max_photos,
                                     random.Random(cfg.seed + i)) for i, dirs in enumerate((cfg.content, cfg.styles)))
     opt = torch.optim.Adam(student.parameters(), lr=cfg.lr)
-    scaler = grad_scaler(device, cfg.mixed_precision)
     averaged = copy.deepcopy(student).requires_grad_(False) if cfg.ema > 0 else None
     shipped = averaged if averaged is not None else student
-    step, elapsed = 0, 0.0
-    if resume and ckpt.is_file():
-        step, elapsed = load_checkpoint(ckpt, student, opt, rng, device, averaged)
     settings = run_settings(asdict(cfg))
-    phases = run_phases(ckpt if resume else None, step, settings, metadata.get("command"))
-    budget = None if cfg.minutes is None else cfg.minutes * 60.0
+    phases = run_phases(ckpt if resume else None, checkpoint_step(ckpt) if resume else 0, settings,
+                        metadata.get("command"))
 
-    def done() -> bool:
-        return (cfg.steps is not None and step >= cfg.steps) or (budget is not None and elapsed >= budget)
-
-    def save() -> None:
-        save_checkpoint(ckpt, student, opt, step, elapsed, rng, {**settings, "phases": phases}, averaged)
+    def write_preview() -> None:
         if preview is not None:
             with torch.inference_mode():
                 content, style = (to_tensor(p).to(device) for p in preview)
@@ -155,39 +143,26 @@ def distill_adain(cfg: DistillConfig, run_dir: Path, out_path: Path, metadata: d
                 write_rgb(run_dir / "preview.png", to_uint8(stylize(shipped, content, style).clamp(0, 1)))
                 shipped.train()
 
-    last = time.monotonic()
-    try:
-        while not done():
-            t0 = time.monotonic()
-            c_batch, s_batch = contents.batch(cfg.batch, rng).to(device), styles.batch(cfg.batch, rng).to(device)
-            with training_autocast(device, cfg.mixed_precision):
-                with torch.no_grad():
-                    target = stylize(teacher, c_batch, s_batch).float()  # eval mode: clamped to [0, 1]
-                    target_feats = judge(target, PERCEPTUAL_LAYERS)
-                    style_feats = judge(s_batch, STYLE_LAYERS) if cfg.style_weight > 0 else {}
-                output = stylize(student, c_batch, s_batch).float()
-                feats = judge(output, judge_layers)
-                pixel = F.l1_loss(output, target)
-                perceptual = feature_distance(feats, target_feats)
-                loss = pixel + cfg.perceptual_weight * perceptual
-                style = log_gram_distance(feats, style_feats) if style_feats else output.new_zeros(())
-                loss = loss + cfg.style_weight * style
-            descend(opt, loss, scaler)
-            if averaged is not None:
-                ema_update(averaged, student, ema_decay(step, cfg.ema))
-            step += 1
-            elapsed += time.monotonic() - t0
-            if on_step:
-                on_step(StepReport(step, cfg.steps, elapsed, budget, perceptual.item(), pixel.item(), style.item(),
-                                   cfg.lr))
-            if time.monotonic() - last >= cfg.checkpoint_seconds:
-                save()
-                last = time.monotonic()
-    except KeyboardInterrupt:
-        save()
-        raise
-    save()
+    def step_loss(step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        c_batch, s_batch = contents.batch(cfg.batch, rng).to(device), styles.batch(cfg.batch, rng).to(device)
+        with torch.no_grad():
+            target = stylize(teacher, c_batch, s_batch).float()  # eval mode: clamped to [0, 1]
+            target_feats = judge(target, PERCEPTUAL_LAYERS)
+            style_feats = judge(s_batch, STYLE_LAYERS) if cfg.style_weight > 0 else {}
+        output = stylize(student, c_batch, s_batch).float()
+        feats = judge(output, judge_layers)
+        pixel = F.l1_loss(output, target)
+        perceptual = feature_distance(feats, target_feats)
+        style = log_gram_distance(feats, style_feats) if style_feats else output.new_zeros(())
+        loss = pixel + cfg.perceptual_weight * perceptual + cfg.style_weight * style
+        return loss, {"style": perceptual, "content": pixel, "tv": style}
+
+    outcome = run(Loop(student, opt, step_loss, Budget(cfg.steps, cfg.minutes), ckpt, rng,
+                       lambda: {**settings, "phases": phases}, device, cfg.mixed_precision, ema=cfg.ema,
+                       averaged=averaged, checkpoint_seconds=cfg.checkpoint_seconds, on_step=on_step,
+                       on_save=write_preview), resume=resume)
     meta = {**metadata, "teacher": _provenance(cfg.teacher), "init": _provenance(cfg.init),
-            "train": {**settings, "final_step": step, "train_seconds": round(elapsed, 1), "phases": phases}}
+            "train": {**settings, "final_step": outcome.steps, "train_seconds": round(outcome.seconds, 1),
+                      "phases": phases}}
     shipped = shipped.cpu().eval()
     return save_decoder(shipped.decoder, meta, out_path, encoder=shipped.encoder)

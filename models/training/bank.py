@@ -15,7 +15,6 @@ strokes (style ×5–19 of Gatys): a squared RGB difference does not teach textu
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,8 +23,8 @@ import torch.nn.functional as F
 
 from models.nets.multistyle import StyleBank, norm_vector
 from models.nets.transformer import TransformerNet
-from models.training.checkpoint import load_checkpoint, save_checkpoint
-from models.training.feedforward import CropSampler, StepReport
+from models.training.data import CropSampler
+from models.training.loop import Budget, Loop, StepReport, run
 
 
 def bank_from(teachers: list[TransformerNet]) -> StyleBank:
@@ -48,38 +47,20 @@ def distill_bank(teachers: list[TransformerNet], sampler: CropSampler, steps: in
     """Train a bank to reproduce ``teachers`` (eval-mode single-style networks); returns (bank, steps, seconds)."""
     device = device or torch.device("cpu")
     run_dir.mkdir(parents=True, exist_ok=True)
-    ckpt = run_dir / "checkpoint.pt"
     torch.manual_seed(seed)
     rng = random.Random(seed)
     bank = bank_from(teachers).to(device)
     teachers = [t.to(device).eval().requires_grad_(False) for t in teachers]
     opt = torch.optim.Adam([*bank.shared_parameters(), bank.table], lr=lr)
-    step, elapsed, last = 0, 0.0, time.monotonic()
-    if resume and ckpt.is_file():
-        step, elapsed = load_checkpoint(ckpt, bank, opt, rng, device)
-    bank.train()
-    try:
-        while step < steps:
-            t0 = time.monotonic()
-            x = sampler.batch(batch, rng).to(device)
-            opt.zero_grad(set_to_none=True)
-            total = 0.0
-            for k, teacher in enumerate(teachers):
-                with torch.no_grad():
-                    target = teacher(x)
-                loss = F.mse_loss(bank(x, k), target) / len(teachers)
-                loss.backward()
-                total += loss.item()
-            opt.step()
-            step += 1
-            elapsed += time.monotonic() - t0
-            if on_step:
-                on_step(StepReport(step, steps, elapsed, None, 0.0, total, 0.0, lr))
-            if time.monotonic() - last >= checkpoint_seconds:
-                save_checkpoint(ckpt, bank, opt, step, elapsed, rng, {"steps": steps, "batch": batch, "lr": lr})
-                last = time.monotonic()
-    except KeyboardInterrupt:
-        save_checkpoint(ckpt, bank, opt, step, elapsed, rng, {"steps": steps, "batch": batch, "lr": lr})
-        raise
-    save_checkpoint(ckpt, bank, opt, step, elapsed, rng, {"steps": steps, "batch": batch, "lr": lr})
-    return bank.eval().cpu(), step, elapsed
+
+    def step_loss(step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        x = sampler.batch(batch, rng).to(device)
+        with torch.no_grad():
+            targets = [teacher(x) for teacher in teachers]
+        loss = sum(F.mse_loss(bank(x, k), target) for k, target in enumerate(targets)) / len(teachers)
+        return loss, {"content": loss}
+
+    outcome = run(Loop(bank, opt, step_loss, Budget(steps), run_dir / "checkpoint.pt", rng,
+                       lambda: {"steps": steps, "batch": batch, "lr": lr}, device,
+                       checkpoint_seconds=checkpoint_seconds, on_step=on_step), resume=resume)
+    return bank.eval().cpu(), outcome.steps, outcome.seconds

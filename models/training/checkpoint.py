@@ -71,6 +71,13 @@ def load_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimiz
     return int(state["step"]), float(state["elapsed"])
 
 
+def checkpoint_step(path: Path) -> int:
+    """The step a checkpoint was written at (0 when there is none): where a resume goes on."""
+    if not path.is_file():
+        return 0
+    return int(torch.load(path, weights_only=True, map_location="cpu")["step"])
+
+
 def checkpoint_config(path: Path) -> dict:
     """The config dict a checkpoint was written with (its run's settings)."""
     return dict(torch.load(path, weights_only=True, map_location="cpu").get("config") or {})

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,14 +28,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
-from models.inference.device import grad_scaler, training_autocast
+from models.images import read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
 from models.inference.registry import load_bank, load_style, read_metadata, resolve, save_bank, save_style
 from models.nets.multistyle import StyleBank, norm_vector
 from models.nets.transformer import TIERS, NetConfig, build_network
 from models.nets.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
 from models.training import losses
-from models.training.checkpoint import load_checkpoint, run_phases, run_settings, save_checkpoint
+from models.training.checkpoint import checkpoint_step, run_phases, run_settings
+from models.training.data import CropSampler, list_images
+from models.training.loop import Budget, Loop, StepReport, run
 from models.training.temporal_loss import random_smooth_flow, temporal_loss, warp_tensor
 
 
@@ -75,75 +75,6 @@ class TrainConfig:
 
     def net_config(self) -> NetConfig:
         return NetConfig.from_dict(self.config) if self.config else TIERS[self.tier]
-
-
-@dataclass
-class StepReport:
-    step: int
-    total_steps: int | None
-    elapsed: float
-    budget_seconds: float | None
-    style: float
-    content: float
-    tv: float
-    lr: float
-    temporal: float = 0.0
-    distill: float = 0.0  # the weighted distillation terms (pixel + feature), when there is a teacher
-
-
-def list_images(dirs: list[str], exclude: tuple[str, ...] | list[str] = ()) -> list[Path]:
-    """Image files in ``dirs`` (recursively; files may be named directly), minus names matching
-    an ``exclude`` glob (e.g. held-out evaluation paintings)."""
-    import fnmatch
-
-    files: list[Path] = []
-    for d in dirs:
-        root = Path(d)
-        if root.is_file() and root.suffix.lower() in IMAGE_SUFFIXES:
-            files.append(root)
-            continue
-        if not root.is_dir():
-            raise FileNotFoundError(f"training data folder not found: {root}")
-        files.extend(p for p in sorted(root.rglob("*")) if p.suffix.lower() in IMAGE_SUFFIXES)
-    return [f for f in files if not any(fnmatch.fnmatch(f.name, pattern) for pattern in exclude)]
-
-
-class CropSampler:
-    """Random ``size``-px crops (with flips) of photos held in memory at the evaluation scale."""
-
-    def __init__(self, files: list[Path], size: int, short: int, max_photos: int, rng: random.Random) -> None:
-        if not files:
-            raise ValueError("no training images found")
-        picked = files if len(files) <= max_photos else rng.sample(files, max_photos)
-        self.images = []
-        for path in picked:
-            try:
-                img = resize_short_side(read_rgb(path), max(short, size))
-            except ValueError:
-                continue
-            self.images.append(img)
-        if not self.images:
-            raise ValueError("none of the training images could be read")
-        self.size = size
-
-    def batch(self, n: int, rng: random.Random, min_scale: float = 1.0) -> torch.Tensor:
-        """``n×3×size×size`` float RGB [0, 1]; with ``min_scale < 1`` each crop is a square of side
-        ``size / scale`` (scale uniform in [min_scale, 1]) resized to ``size``: the photo seen smaller."""
-        import cv2
-
-        crops = []
-        for _ in range(n):
-            img = self.images[rng.randrange(len(self.images))]
-            h, w = img.shape[:2]
-            s = self.size if min_scale >= 1.0 else min(h, w, round(self.size / rng.uniform(min_scale, 1.0)))
-            y, x = rng.randint(0, h - s), rng.randint(0, w - s)
-            crop = img[y : y + s, x : x + s]
-            if s != self.size:
-                crop = cv2.resize(crop, (self.size, self.size), interpolation=cv2.INTER_AREA)
-            if rng.random() < 0.5:
-                crop = crop[:, ::-1]
-            crops.append(np.ascontiguousarray(crop))
-        return torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div_(255.0)
 
 
 def style_targets(vgg: VGG19Features, style_image: np.ndarray, device: torch.device) -> dict[str, torch.Tensor]:
@@ -235,8 +166,7 @@ def train(
     checkpoint before it propagates. ``style_meta``: per-painting metadata (name, artist,
     title, year) of a multi-style bank.
     """
-    if cfg.steps is None and cfg.minutes is None:
-        raise ValueError("give a step count or a time budget")
+    Budget(cfg.steps, cfg.minutes)  # a run needs one or the other
     device = device or torch.device("cpu")
     style_meta = style_meta or [{"name": Path(p).stem} for p in cfg.styles]
     if len(style_meta) != len(cfg.styles):
@@ -283,10 +213,7 @@ def train(
             bank.table.copy_(norm_vector(net).repeat(n_styles, 1))
     model = (bank or net).to(device)
     opt = torch.optim.Adam(_trainable(model, bank, cfg.finetune), lr=cfg.lr)
-    scaler = grad_scaler(device, cfg.mixed_precision)
-    step, elapsed = 0, 0.0
-    if resume and ckpt_path.is_file():
-        step, elapsed = load_checkpoint(ckpt_path, model, opt, rng, device)
+    step = checkpoint_step(ckpt_path) if resume else 0
     phases = run_phases(ckpt_path if resume else None, step, run_settings(asdict(cfg)), metadata.get("command"))
     run_config = {**asdict(cfg), "phases": phases}  # what the checkpoints carry: a resume with new settings adds one
 
@@ -309,18 +236,6 @@ def train(
     metadata = {**metadata, "train": {k: v for k, v in asdict(cfg).items() if k not in ("data", "styles")}}
     if bank is None:
         metadata["style_sha256"] = hashes[0]
-    budget = None if cfg.minutes is None else cfg.minutes * 60.0
-
-    def done() -> bool:
-        return (cfg.steps is not None and step >= cfg.steps) or (budget is not None and elapsed >= budget)
-
-    def progress() -> float:
-        fractions = []
-        if cfg.steps:
-            fractions.append(step / cfg.steps)
-        if budget:
-            fractions.append(elapsed / budget)
-        return max(fractions)
 
     def stylize(x: torch.Tensor, k: int) -> torch.Tensor:
         return bank(x, k) if bank is not None else net(x)
@@ -333,72 +248,43 @@ def train(
             x = to_tensor(preview_image).to(device)
             tiles = [to_uint8(stylize(x, k)) for k in range(n_styles)]
             write_rgb(run_dir / "preview.png", np.concatenate(tiles, axis=1))
-        model.train()
 
-    model.train()
-    last_ckpt = time.monotonic()
-    skipped = 0
-    try:
-        while not done():
-            t0 = time.monotonic()
-            lr = _lr_at(cfg, progress())
-            for group in opt.param_groups:
-                group["lr"] = lr
-            content = sampler.batch(cfg.batch, rng, cfg.min_scale).to(device)
-            k = schedule[step % len(schedule)]
-            with training_autocast(device, cfg.mixed_precision):
-                output = stylize(content, k)
-                distill = torch.zeros(())
-                if teacher is not None:
-                    with torch.no_grad():
-                        teacher_output = teacher(content)
-                    terms = distill_losses(vgg, output, content, targets[k], teacher_output,
-                                           painting=cfg.style_weight > 0 or cfg.content_weight > 0)
-                    s_loss, c_loss, d_loss = terms["style"], terms["content"], torch.zeros(())
-                    distill = (cfg.pixel_weight * terms["pixel"] + cfg.feature_weight * terms["feature"]
-                               + cfg.texture_weight * terms["texture"])
-                elif cfg.detail_weight > 0:
-                    s_loss, c_loss, d_loss = perceptual_losses(vgg, output, content, targets[k], detail=True)
-                else:
-                    (s_loss, c_loss), d_loss = perceptual_losses(vgg, output, content, targets[k]), torch.zeros(())
-                tv = losses.tv_loss(output.float())
-                loss = (cfg.style_weight * s_loss + cfg.content_weight * c_loss + cfg.detail_weight * d_loss
-                        + cfg.tv_weight * tv + distill)
-                t_loss = torch.zeros(())
-                if cfg.temporal_weight > 0:
-                    flow = random_smooth_flow(content.shape[0], content.shape[2], content.shape[3]).to(device)
-                    t_loss = temporal_loss(output.float(), stylize(warp_tensor(content, flow)[0], k).float(), flow)
-                    loss = loss + cfg.temporal_weight * t_loss
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.unscale_(opt)
-            grads = [p.grad for group in opt.param_groups for p in group["params"] if p.grad is not None]
-            if torch.isfinite(loss) and all(torch.isfinite(g).all() for g in grads):
-                scaler.step(opt)  # a non-finite step (a bf16/fp16 overflow) is skipped, never applied
-            else:
-                skipped += 1
-                if skipped > 50:
-                    raise FloatingPointError(f"training diverged: {skipped} non-finite steps (try a lower --lr)")
-            scaler.update()
-            step += 1
-            elapsed += time.monotonic() - t0
-            if on_step:
-                on_step(StepReport(step, cfg.steps, elapsed, budget, s_loss.item(), c_loss.item(), tv.item(), lr,
-                                   t_loss.item(), distill.item()))
-            if time.monotonic() - last_ckpt >= cfg.checkpoint_seconds:
-                save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, run_config)
-                write_preview()
-                last_ckpt = time.monotonic()
-    except KeyboardInterrupt:
-        save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, run_config)
-        raise
-    save_checkpoint(ckpt_path, model, opt, step, elapsed, rng, run_config)
-    write_preview()
+    def step_loss(step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        content = sampler.batch(cfg.batch, rng, cfg.min_scale).to(device)
+        k = schedule[step % len(schedule)]
+        output = stylize(content, k)
+        distill = torch.zeros(())
+        if teacher is not None:
+            with torch.no_grad():
+                teacher_output = teacher(content)
+            terms = distill_losses(vgg, output, content, targets[k], teacher_output,
+                                   painting=cfg.style_weight > 0 or cfg.content_weight > 0)
+            s_loss, c_loss, d_loss = terms["style"], terms["content"], torch.zeros(())
+            distill = (cfg.pixel_weight * terms["pixel"] + cfg.feature_weight * terms["feature"]
+                       + cfg.texture_weight * terms["texture"])
+        elif cfg.detail_weight > 0:
+            s_loss, c_loss, d_loss = perceptual_losses(vgg, output, content, targets[k], detail=True)
+        else:
+            (s_loss, c_loss), d_loss = perceptual_losses(vgg, output, content, targets[k]), torch.zeros(())
+        tv = losses.tv_loss(output.float())
+        loss = (cfg.style_weight * s_loss + cfg.content_weight * c_loss + cfg.detail_weight * d_loss
+                + cfg.tv_weight * tv + distill)
+        t_loss = torch.zeros(())
+        if cfg.temporal_weight > 0:
+            flow = random_smooth_flow(content.shape[0], content.shape[2], content.shape[3]).to(device)
+            t_loss = temporal_loss(output.float(), stylize(warp_tensor(content, flow)[0], k).float(), flow)
+            loss = loss + cfg.temporal_weight * t_loss
+        return loss, {"style": s_loss, "content": c_loss, "tv": tv, "temporal": t_loss, "distill": distill}
+
+    outcome = run(Loop(model, opt, step_loss, Budget(cfg.steps, cfg.minutes), ckpt_path, rng, lambda: run_config,
+                       device, cfg.mixed_precision, lr_at=lambda progress: _lr_at(cfg, progress),
+                       checkpoint_seconds=cfg.checkpoint_seconds, on_step=on_step, on_save=write_preview),
+                  resume=resume)
     model.eval().cpu()
-    metadata["train"]["final_step"] = step
+    metadata["train"]["final_step"] = outcome.steps
     metadata["train"]["phases"] = phases
-    metadata["train"]["skipped_steps"] = skipped
-    metadata["train"]["train_seconds"] = round(elapsed, 1)
+    metadata["train"]["skipped_steps"] = outcome.skipped
+    metadata["train"]["train_seconds"] = round(outcome.seconds, 1)
     if bank is None:
         return save_style(net, metadata, out_path)
     styles = [{**style_meta[k], "style_sha256": hashes[k]} for k in range(n_styles)]

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from models.inference.device import resolve_device
     from models.inference.registry import load_style, resolve, save_bank, user_style_dir, user_style_path
     from models.training.bank import distill_bank
-    from models.training.feedforward import CropSampler, list_images
+    from models.training.data import CropSampler, list_images
     from stylecam.progress import Progress
 
     if args.threads:

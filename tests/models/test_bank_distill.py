@@ -5,7 +5,7 @@ import torch
 from models.inference.registry import load_bank, user_style_dir
 from models.nets.transformer import TransformerNet
 from models.training.bank import bank_from, distill_bank
-from models.training.feedforward import CropSampler
+from models.training.data import CropSampler
 from tests.conftest import TINY, make_style
 
 

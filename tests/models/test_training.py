@@ -8,7 +8,8 @@ from models.images import write_rgb
 from models.inference.registry import load_style
 from models.nets.transformer import TransformerNet
 from models.nets.vgg import VGG19Features
-from models.training.feedforward import CropSampler, TrainConfig, list_images, perceptual_losses, style_targets, train
+from models.training.data import CropSampler, list_images
+from models.training.feedforward import TrainConfig, perceptual_losses, style_targets, train
 from tests.conftest import TINY
 
 
@@ -131,7 +132,7 @@ def test_detail_weight_and_init_from_provenance(dataset, tmp_path):
 
 def test_list_images_leaves_out_excluded_names(tmp_path, photo):
     from models.images import write_rgb
-    from models.training.feedforward import list_images
+    from models.training.data import list_images
 
     for name in ("a_starry.png", "b.png", "sub/c_starry_crop.jpg"):
         write_rgb(tmp_path / name, photo)

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from models.images import write_rgb
     from models.inference.registry import default_style_name
     from models.inference.runtime import Stylizer
-    from stylecam.samples import sample_photo
+    from models.samples import sample_photo
 
     try:
         photo = sample_photo(args.photo)

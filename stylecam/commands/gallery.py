@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def load_photo(spec: str) -> np.ndarray:
     from models.images import read_rgb
-    from stylecam.samples import sample_photo
+    from models.samples import sample_photo
 
     if spec.startswith("sample:"):
         try:

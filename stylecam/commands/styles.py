@@ -24,7 +24,7 @@ def write_thumbnails(names: list[str], folder: str, photo_name: str) -> dict[str
 
     from models.images import resize_short_side, write_rgb
     from models.inference.runtime import load_stylizers
-    from stylecam.samples import sample_photo
+    from models.samples import sample_photo
 
     photo = resize_short_side(sample_photo(photo_name), THUMBNAIL_PX)
     return {n: str(write_rgb(Path(folder) / f"{n}.png", stylize(photo)))

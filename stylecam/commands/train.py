@@ -81,9 +81,9 @@ def run(args: argparse.Namespace) -> int:
     from models.images import read_rgb
     from models.inference.device import resolve_device
     from models.inference.registry import user_style_dir, user_style_path
+    from models.samples import sample_photo
     from models.training.feedforward import TrainConfig, train
     from stylecam.progress import Progress, run_position
-    from stylecam.samples import sample_photo
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
 
     from models.inference.device import resolve_device
     from models.inference.registry import user_style_dir
+    from models.samples import sample_photo
     from models.training.adain import AdainTrainConfig, train_adain
     from stylecam.progress import Progress, run_position
-    from stylecam.samples import sample_photo
 
     if args.threads:
         torch.set_num_threads(args.threads)

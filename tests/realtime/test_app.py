@@ -15,6 +15,11 @@ class ScriptedSink(NullSink):
         super().__init__()
         self.keys = keys
         self.polls = 0
+        self.pictures: set[bytes] = set()  # every distinct picture shown
+
+    def write(self, frame) -> None:
+        super().write(frame)
+        self.pictures.add(frame.tobytes())
 
     def poll_key(self, wait_ms: int = 1) -> int:
         key = self.keys.pop(self.frames, -1) if self.frames in self.keys else -1
@@ -87,12 +92,18 @@ def test_snapshot_and_recording(tmp_path):
 
 def test_quit_key_and_pause(tmp_path):
     app = make_app(tmp_path, n=10_000)
+    app.state.hud = False  # the status line's numbers change from frame to frame
     app.handle("pause")
     sink = ScriptedSink({30: ord("q")})
     app.run(sink)
     assert app.state.quit and sink.frames == 30
-    held = {sink.last.tobytes()}
-    assert len(held) == 1 and app.stylizers[0][1].calls == 1  # paused: the first result is held
+    # paused: all 30 frames show the first result, which was stylized once
+    assert len(sink.pictures) == 1 and app.stylizers[0][1].calls == 1
+    app.handle("pause")
+    app.state.quit = False
+    live = ScriptedSink({10: ord("q")})
+    app.run(live)
+    assert len(live.pictures) > 1  # running again: the camera's frames move on
 
 
 def test_hud_shows_style_fps_and_help(tmp_path):

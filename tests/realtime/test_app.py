@@ -5,25 +5,7 @@ import pytest
 from models.images import read_rgb
 from realtime.app import LiveApp
 from realtime.sinks import NullSink
-from tests.fakes import FakeStylizer, ListSource, SlowSmoother, numbered_frame
-
-
-class ScriptedSink(NullSink):
-    """A display that 'presses' keys at given frame counts."""
-
-    def __init__(self, keys: dict[int, int]) -> None:
-        super().__init__()
-        self.keys = keys
-        self.polls = 0
-        self.pictures: set[bytes] = set()  # every distinct picture shown
-
-    def write(self, frame) -> None:
-        super().write(frame)
-        self.pictures.add(frame.tobytes())
-
-    def poll_key(self, wait_ms: int = 1) -> int:
-        key = self.keys.pop(self.frames, -1) if self.frames in self.keys else -1
-        return key
+from tests.fakes import FakeStylizer, ListSource, ScriptedSink, SlowSmoother, numbered_frame
 
 
 def make_app(tmp_path, n=200, **kw):

@@ -15,7 +15,7 @@ from models.inference.registry import load_style
 from models.training.checkpoint import checkpoint_config
 from models.training.feedforward import TrainConfig, train
 
-OLD = Path(__file__).resolve().parents[1] / "data" / "pre_layout"
+OLD = Path(__file__).resolve().parents[2] / "data" / "pre_layout"
 
 
 def test_feature_a_weights_file_from_before_the_layout_loads_and_stylizes(photo):

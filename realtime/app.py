@@ -242,8 +242,7 @@ class LiveApp:
             h, w = image.shape[:2]
             self._recorder = recorder(self._record_path, self.source.fps, (w, h))
             self._record_t0 = frame.captured
-        self._recorder.write(image[: image.shape[0] // 2 * 2, : image.shape[1] // 2 * 2],
-                             frame.captured - self._record_t0)
+        self._recorder.write(image, frame.captured - self._record_t0)
 
     def toggle_recording(self) -> None:
         if self._record_path is None:
@@ -331,11 +330,10 @@ class LiveApp:
             h, w = frame.image.shape[:2]
             self._t0 = frame.captured
             for name, opener in self.output_openers:
-                inner = opener((w - w % 2, h - h % 2), self.source.fps)
+                inner = opener((w, h), self.source.fps)
                 self.outputs.append((name, ThreadedSink(inner, max_queue=2, name=f"stylecam-{name}")))
-        image = frame.image[: frame.image.shape[0] // 2 * 2, : frame.image.shape[1] // 2 * 2]
         for _, out in self.outputs:
-            out.write(image, frame.captured - (self._t0 or frame.captured))
+            out.write(frame.image, frame.captured - (self._t0 or frame.captured))
 
     def _close_outputs(self) -> None:
         errors = []

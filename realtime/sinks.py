@@ -152,6 +152,5 @@ def recorder(path: str | Path, fps: float, size: tuple[int, int]) -> ThreadedSin
     """An MP4 recorder (H.264) that encodes in its own thread."""
     from video.encode import VideoWriter
 
-    w, h = size
-    return ThreadedSink(VideoWriter(path, fps, (w - w % 2, h - h % 2), preset="veryfast"), max_queue=60,
+    return ThreadedSink(VideoWriter(path, fps, size, preset="veryfast"), max_queue=60,
                         name="stylecam-recorder")

@@ -32,3 +32,18 @@ def test_stream_urls_pick_their_container_and_others_are_refused():
         ["mpegts", "mpegts", "flv"]
     with pytest.raises(ValueError, match="unsupported stream URL"):
         stream_format("http://example.com/x")
+
+
+def test_feature_odd_frames_lose_their_last_row_and_column_in_the_encoder_alone(tmp_path):
+    frame = moving_frame(0, (65, 49))
+    with VideoWriter(tmp_path / "odd.mp4", 24, (65, 49)) as writer:
+        writer.write(frame)
+        assert writer._encoder.encoded_size == (64, 48)
+    [image] = probe(tmp_path / "odd.mp4")["images"]
+    def error(crop):
+        return abs(image.astype(int) - crop.astype(int)).mean()
+
+    # the top-left 64×48 (the last row and column dropped), not a shifted or rescaled picture
+    assert image.shape == (48, 64, 3) and error(frame[:48, :64]) < 0.7 * error(frame[1:, 1:])
+    with pytest.raises(ValueError, match="too small"):
+        VideoWriter(tmp_path / "tiny.mp4", 24, (1, 9))

@@ -42,10 +42,18 @@ class ListSource:
 
 
 class FakeStylizer:
-    """Inverts (or tints) frames after ``delay`` seconds; has a settable ``strength``."""
+    """A :class:`realtime.frames.FrameStylizer` that inverts (or tints) frames after ``delay`` seconds, at the
+    frame's own size whatever ``model_size`` says."""
 
     def __init__(self, delay: float = 0.0, tint: int | None = None) -> None:
         self.delay, self.tint, self.strength, self.calls = delay, tint, 1.0, 0
+        self.model_size: int | None = None
+
+    def stylize_small(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return frame, self(frame)
+
+    def finish(self, small_out: np.ndarray, frame: np.ndarray, small_in: np.ndarray | None = None) -> np.ndarray:
+        return small_out
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         self.calls += 1
@@ -151,3 +159,18 @@ class RecordingBackend:
 class MissingDeviceBackend(RecordingBackend):
     def __init__(self, **kw):
         raise RuntimeError("No v4l2 loopback device found at /dev/video[0-99].")
+
+
+class ListSink:
+    """A sink that keeps (frame number, timestamp) of what it is sent, after ``delay`` seconds a frame."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.got, self.delay, self.closed = [], delay, False
+
+    def write(self, frame, timestamp=None):
+        time.sleep(self.delay)
+        self.got.append((int(frame[0, 0, 0]), timestamp))
+
+    def close(self):
+        self.closed = True
+        return "closed"

@@ -85,6 +85,12 @@ class H264Encoder:
         finally:
             self.container.close()
 
+    def __enter__(self) -> H264Encoder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 class VideoWriter:
     """An MP4 file (H.264, yuv420p, ``+faststart``) that appears under its name only once complete.

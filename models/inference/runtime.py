@@ -313,6 +313,14 @@ class BankEntry:
     def strength(self, value: float) -> None:
         self.stylizer.strength = value
 
+    @property
+    def model_size(self) -> int | None:
+        return self.stylizer.model_size
+
+    @model_size.setter
+    def model_size(self, value: int | None) -> None:
+        self.stylizer.model_size = value
+
     def _select(self) -> Stylizer:
         if self.stylizer.blend != {self.style: 1.0}:
             self.stylizer.set_blend(self.style)

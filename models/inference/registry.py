@@ -38,6 +38,11 @@ def user_style_dir() -> Path:
     return base / "styles"
 
 
+def training_run_dir(name: str, given: str | None = None) -> Path:
+    """A training run's folder (checkpoints, previews): ``given``, else ``runs/NAME`` beside the user styles."""
+    return Path(given) if given else user_style_dir().parent / "runs" / name
+
+
 @dataclass(frozen=True)
 class StyleInfo:
     name: str

@@ -193,10 +193,7 @@ def run(args: argparse.Namespace) -> int:
             stylizers += [Stylizer(spec, device=args.device, model_size=args.model_size, backend=b, decoder=d,
                                    prefer_decoder="vgg19", tier=spec_tier) for b in backends for d in decoders]
     stylizer = stylizers[0]
-    net_h, net_w = h, w
-    if args.model_size:
-        scale = args.model_size / min(h, w)
-        net_h, net_w = round(h * scale), round(w * scale)
+    net_h, net_w = stylizer.network_size(h, w)
     common = {"device": str(stylizer.device), "dtype": str(stylizer.dtype).replace("torch.", ""),
               "threads": torch.get_num_threads(), "size": f"{w}x{h}", "net_size": f"{net_w}x{net_h}"}
     results = [summarize(

@@ -1,16 +1,16 @@
 """Pure colour maths on ``N×3×H×W`` RGB tensors in [0, 1].
 
 Moments, covariances and their eigendecomposition run in float32 at least (float64 stays float64),
-whatever the autocast (:func:`models.device.float32_math`): ``eigh`` has no half precision, and
+whatever the autocast (:func:`models.inference.device.float32_math`): ``eigh`` has no half precision, and
 a 1080p frame's covariance sums two million products. The one scripted caller,
-:class:`models.adain.ImageStyleNet`, hands :func:`recolor` float32 tensors itself.
+:class:`models.nets.adain.ImageStyleNet`, hands :func:`recolor` float32 tensors itself.
 """
 
 from __future__ import annotations
 
 import torch
 
-from models.device import float32_math
+from models.inference.device import float32_math
 
 # ITU-R BT.601 luma and the matching chroma (YCbCr without offsets).
 _RGB_TO_YCC = torch.tensor(

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from models import losses
 from models.images import to_tensor
-from models.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
+from models.nets.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
+from models.training import losses
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from realtime.frames import Frame, Stylized
 from realtime.hotkeys import action_for, help_lines
 from realtime.overlay import compare_view, draw_help, draw_hud
 from realtime.pipeline import LivePipeline
+from realtime.sinks import Display, ThreadedSink, recorder
 from realtime.smoothing import SmoothingControl, SmoothStage
 from realtime.sources import Source
 
@@ -68,9 +69,8 @@ class LiveStats:
 
 
 class LiveApp:
-    """``stylizers``: (name, callable) pairs; each callable maps a frame to its stylization and
-    has a settable ``strength``; one with ``stylize_small(frame)`` and ``finish(small, frame, small_in)``
-    (:class:`models.runtime.Stylizer`) has only the first half run by the stylize stage.
+    """``stylizers``: (name, :class:`~realtime.frames.FrameStylizer`) pairs; the stylize stage runs the
+    network's half (``stylize_small``), the smooth stage the rest (``finish``).
     ``smoother``: called as ``smoother(frame, stylized)``, with ``reset()``; ``None`` disables
     temporal smoothing.
     """
@@ -95,10 +95,8 @@ class LiveApp:
         self.messages: deque[tuple[float, str]] = deque(maxlen=3)
         self.snapshots: list[Path] = []
         self.recordings: list[Path] = []
-        self._recorder = None
         self._record_path: Path | None = None
         self._record_started = 0.0
-        self._record_t0 = 0.0
         self._lock = threading.Lock()
         self._epoch = 0  # bumped whenever the smoother must start afresh
         self._last_stylized: Stylized | None = None
@@ -107,9 +105,11 @@ class LiveApp:
         self.pipeline: LivePipeline | None = None
         self.last_view: np.ndarray | None = None
         self.output_openers = list(outputs or [])
-        self.outputs: list[tuple[str, object]] = []
+        # every sink but the display, by name (the outputs, "recorder" while recording): (sink, its first frame's
+        # capture time, which its timestamps count from); each runs in its own thread (ThreadedSink)
+        self.sinks: dict[str, tuple[ThreadedSink, float]] = {}
         self.output_errors: list[str] = []
-        self._t0: float | None = None
+        self.closed_outputs: list[tuple[str, ThreadedSink]] = []  # what the summary reports after the run
         self.autosize = autosize
         if autosize is not None:
             self._set_model_size(autosize.size)
@@ -136,11 +136,8 @@ class LiveApp:
                 _, stylizer = self.stylizers[s.style_index]
                 stylizer.strength = s.strength
                 t0 = time.perf_counter()
-                if hasattr(stylizer, "stylize_small"):  # the frame at the network's size, and its stylization
-                    small_in, small_out = stylizer.stylize_small(frame.image)
-                    finish = stylizer.finish
-                else:
-                    small_in, small_out, finish = frame.image, stylizer(frame.image), None
+                small_in, small_out = stylizer.stylize_small(frame.image)  # the frame at the network's size
+                finish = stylizer.finish
                 ms = 1000 * (time.perf_counter() - t0)
                 self.stats.infer_ms.append(ms)
                 item = Stylized(frame.index, frame.captured, frame.image, small_in, small_out, finish,
@@ -158,9 +155,7 @@ class LiveApp:
 
     def _set_model_size(self, size: int) -> None:
         for _, stylizer in self.stylizers:
-            target = getattr(stylizer, "stylizer", stylizer)  # a bank entry shares its stylizer
-            if hasattr(target, "model_size"):
-                target.model_size = size
+            stylizer.model_size = size
         self._epoch += 1
 
     # -- actions ---------------------------------------------------------------------------
@@ -233,29 +228,22 @@ class LiveApp:
         self._record_started = time.monotonic()
         self.say(f"recording {self._record_path}")
 
-    def _record(self, frame: Frame) -> None:
-        """Hand a frame to the recorder, stamped with its capture time (real time, dropped frames and all)."""
-        from realtime.sinks import recorder
-
-        image = frame.image
-        if self._recorder is None:
-            h, w = image.shape[:2]
-            self._recorder = recorder(self._record_path, self.source.fps, (w, h))
-            self._record_t0 = frame.captured
-        self._recorder.write(image[: image.shape[0] // 2 * 2, : image.shape[1] // 2 * 2],
-                             frame.captured - self._record_t0)
-
     def toggle_recording(self) -> None:
         if self._record_path is None:
             self.start_recording()
-        else:
-            self._record_path = None
-            if self._recorder is None:
-                return
-            rec, self._recorder = self._recorder, None
-            path = rec.close()
-            self.recordings.append(path)
-            self.say(f"saved {path} ({rec.written} frames, {rec.dropped} dropped)")
+            return
+        self._record_path = None
+        if "recorder" not in self.sinks:
+            return
+        rec, _ = self.sinks.pop("recorder")
+        path = rec.close()
+        self.recordings.append(path)
+        self.say(f"saved {path} ({rec.written} frames, {rec.dropped} dropped)")
+
+    @property
+    def outputs(self) -> list[tuple[str, ThreadedSink]]:
+        """The outputs beside the preview (virtual camera, stream) that are open."""
+        return [(name, sink) for name, (sink, _) in self.sinks.items() if name != "recorder"]
 
     # -- main thread -------------------------------------------------------------------------
     def status_lines(self) -> list[str]:
@@ -291,8 +279,8 @@ class LiveApp:
             view = draw_help(view, help_lines())
         return view
 
-    def run(self, sink, max_frames: int | None = None, max_seconds: float | None = None) -> LiveStats:
-        """Show frames on ``sink`` until quit, the window closes, the source ends or a limit is hit."""
+    def run(self, display: Display, max_frames: int | None = None, max_seconds: float | None = None) -> LiveStats:
+        """Show frames on ``display`` until quit, the window closes, the source ends or a limit is hit."""
         start = time.monotonic()
         self.pipeline = LivePipeline(self.source, self.stylize, self.smooth)
         try:
@@ -301,15 +289,11 @@ class LiveApp:
                     frame = pipe.get(timeout=0.03)
                     if frame is not None:
                         self.stats.record(time.monotonic() - frame.captured)
-                        self._send_outputs(frame)
-                        self.last_view = self.compose(frame)
-                        sink.write(self.last_view)
-                        if self._record_path is not None:
-                            self._record(frame)
-                    action = action_for(sink.poll_key(1))
+                        self._fan_out(frame, display)
+                    action = action_for(display.poll_key(1))
                     if action is not None:
-                        self.handle(*action, sink=sink)
-                    if sink.closed or pipe.finished:
+                        self.handle(*action, sink=display)
+                    if display.closed or pipe.finished:
                         break
                     if max_frames is not None and self.stats.shown >= max_frames:
                         break
@@ -320,30 +304,35 @@ class LiveApp:
         finally:
             if self._record_path is not None:
                 self.toggle_recording()
-            self._close_outputs()
+            self._close_sinks()
         return self.stats
 
-    def _send_outputs(self, frame: Frame) -> None:
-        """Hand the clean stylized frame to every output, opening them on the first frame (its size)."""
-        from realtime.sinks import ThreadedSink
-
+    def _fan_out(self, frame: Frame, display: Display) -> None:
+        """One frame to every sink, one way: the display gets the composed view (status line, comparison), every
+        other sink the clean picture, stamped with its capture time. Outputs open on the first frame (its size),
+        the recorder on the first frame after recording starts."""
+        h, w = frame.image.shape[:2]
         if self.output_openers and not self.outputs:
-            h, w = frame.image.shape[:2]
-            self._t0 = frame.captured
             for name, opener in self.output_openers:
-                inner = opener((w - w % 2, h - h % 2), self.source.fps)
-                self.outputs.append((name, ThreadedSink(inner, max_queue=2, name=f"stylecam-{name}")))
-        image = frame.image[: frame.image.shape[0] // 2 * 2, : frame.image.shape[1] // 2 * 2]
-        for _, out in self.outputs:
-            out.write(image, frame.captured - (self._t0 or frame.captured))
+                self.sinks[name] = (ThreadedSink(opener((w, h), self.source.fps), max_queue=2,
+                                                 name=f"stylecam-{name}"), frame.captured)
+        if self._record_path is not None and "recorder" not in self.sinks:
+            self.sinks["recorder"] = (recorder(self._record_path, self.source.fps, (w, h)), frame.captured)
+        for sink, t0 in self.sinks.values():
+            sink.write(frame.image, frame.captured - t0)
+        self.last_view = self.compose(frame)
+        display.write(self.last_view)
 
-    def _close_outputs(self) -> None:
+    def _close_sinks(self) -> None:
+        """Close every sink; the first error of each is reported in the summary."""
         errors = []
-        for name, out in self.outputs:
+        for name, (sink, _) in list(self.sinks.items()):
             try:
-                out.close()
-            except Exception as exc:  # noqa: BLE001 - every output gets closed; the first error is reported
+                sink.close()
+            except Exception as exc:  # noqa: BLE001 - every sink gets closed; the first error is reported
                 errors.append(f"{name}: {exc}")
+        self.closed_outputs = self.outputs
+        self.sinks.clear()
         self.output_openers = []
         self.output_errors = errors
 
@@ -360,7 +349,7 @@ class LiveApp:
             text += f"; network at {self.autosize.size} px short side (auto)"
         if self.smooth.level is not None and self.smooth.level.describe():
             text += f"; smoothing reduced to keep up ({self.smooth.level.describe()})"
-        for name, out in self.outputs:
+        for name, out in self.outputs or self.closed_outputs:
             text += f"; {name}: {out.written} frames sent, {out.dropped} dropped"
         for error in self.output_errors:
             text += f"; error in {error}"

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 
 from models.errors import UserError
+from realtime.frames import Closing
 
 VCAM_HELP = {
     "linux": "on Linux load v4l2loopback: sudo modprobe v4l2loopback devices=1 exclusive_caps=1 card_label=stylecam",
@@ -23,8 +24,9 @@ class OutputError(UserError):
     """An output that cannot be opened; the message says what is missing and how to get it."""
 
 
-class VirtualCamera:
-    """Frames to a virtual camera device through pyvirtualcam, paced by its frame clock."""
+class VirtualCamera(Closing):
+    """A sink (:class:`realtime.sinks.Sink`): frames to a virtual camera device through pyvirtualcam, paced by
+    its frame clock."""
 
     def __init__(self, size: tuple[int, int], fps: float, device: str | None = None,
                  backend: str | None = None) -> None:

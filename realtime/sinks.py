@@ -1,7 +1,9 @@
-"""Where live frames go: the preview window, a recorder, a null sink for benchmarks.
+"""Where live frames go: the preview window (a display), a recorder, the outputs (:mod:`realtime.outputs`),
+a null display for benchmarks.
 
-Every sink takes ``H×W×3 uint8 RGB`` frames; the window converts to OpenCV's BGR here,
-where the frame leaves. Sinks are context managers.
+Every sink has one contract, :class:`Sink`: ``write(frame, timestamp=None)`` with ``H×W×3 uint8 RGB``
+frames (the window converts to OpenCV's BGR here, where the frame leaves) and ``close()``; sinks are
+context managers. A :class:`Display` is a sink the user looks at and types into.
 """
 
 from __future__ import annotations
@@ -9,12 +11,36 @@ from __future__ import annotations
 import queue
 import threading
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from realtime.frames import Closing
 
 WINDOW_TITLE = "stylecam"
+
+
+class Sink(Protocol):
+    """Takes frames. ``timestamp``: seconds since the sink's first frame (a recorder and a stream keep real
+    time with it; a display ignores it)."""
+
+    def write(self, frame: np.ndarray, timestamp: float | None = None) -> None: ...
+
+    def close(self) -> object: ...
+
+    def __enter__(self): ...
+
+    def __exit__(self, *exc) -> None: ...
+
+
+class Display(Sink, Protocol):
+    """A sink the user looks at: it reports key presses and whether it was closed."""
+
+    closed: bool
+
+    def poll_key(self, wait_ms: int = 1) -> int: ...
+
+    def toggle_fullscreen(self) -> None: ...
 
 
 class WindowSink(Closing):
@@ -34,7 +60,7 @@ class WindowSink(Closing):
         if fullscreen:
             self.toggle_fullscreen()
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, timestamp: float | None = None) -> None:
         import cv2
 
         if not self._shown:
@@ -83,7 +109,7 @@ class NullSink(Closing):
         self.frames = 0
         self.last: np.ndarray | None = None
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, timestamp: float | None = None) -> None:
         self.last = np.ascontiguousarray(frame[:, :, ::-1])
         self.frames += 1
 
@@ -124,15 +150,15 @@ class ThreadedSink(Closing):
             if self.error is not None:
                 continue
             try:
-                self.inner.write(*item)
+                self.inner.write(*item)  # (frame, timestamp)
                 self.written += 1
             except Exception as exc:  # noqa: BLE001 - reported by close()
                 self.error = exc
 
-    def write(self, frame: np.ndarray, *extra) -> None:
-        """Queue ``frame`` (and any extra arguments of the inner ``write``, e.g. a timestamp)."""
+    def write(self, frame: np.ndarray, timestamp: float | None = None) -> None:
+        """Queue ``frame`` for the inner sink; a full queue drops it (counted)."""
         try:
-            self._queue.put_nowait((frame, *extra))
+            self._queue.put_nowait((frame, timestamp))
         except queue.Full:
             self.dropped += 1
 
@@ -152,6 +178,5 @@ def recorder(path: str | Path, fps: float, size: tuple[int, int]) -> ThreadedSin
     """An MP4 recorder (H.264) that encodes in its own thread."""
     from video.encode import VideoWriter
 
-    w, h = size
-    return ThreadedSink(VideoWriter(path, fps, (w - w % 2, h - h % 2), preset="veryfast"), max_queue=60,
+    return ThreadedSink(VideoWriter(path, fps, size, preset="veryfast"), max_queue=60,
                         name="stylecam-recorder")

@@ -46,7 +46,7 @@ class SyntheticSource(Closing):
                  frames: int | None = None) -> None:
         import cv2
 
-        from stylecam.samples import SAMPLE_NAMES, sample_photo
+        from models.samples import SAMPLE_NAMES, sample_photo
 
         self.width, self.height = size
         self.size = size

@@ -17,8 +17,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-from models.runtime import compile_module
-from models.transformer import TIERS, NetConfig, TransformerNet, conv_macs, count_parameters
+from models.inference.runtime import compile_module
+from models.nets.transformer import TIERS, NetConfig, TransformerNet, conv_macs, count_parameters
 
 CANDIDATES = {
     "quality (Johnson size)": TIERS["quality"],

@@ -20,10 +20,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.inference.onnx_backend import OnnxNet, export
 from models.nets.cost import frame_flops
 from models.nets.live import SeparableBlock
-from models.onnx_backend import OnnxNet, export
-from models.transformer import TIERS, build_network, count_parameters
+from models.nets.transformer import TIERS, build_network, count_parameters
 
 
 class ShuffleNet(nn.Module):

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models.adain import Decoder  # noqa: E402
 from models.images import write_rgb  # noqa: E402
-from models.registry import save_decoder  # noqa: E402
+from models.inference.registry import save_decoder  # noqa: E402
+from models.nets.adain import Decoder  # noqa: E402
 from tests.conftest import make_style  # noqa: E402
 from tests.hostile_media import build_corpus  # noqa: E402
 from tests.video.media import make_clip, moving_frame  # noqa: E402

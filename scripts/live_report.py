@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             read_rgb(parse_style(spec)[1])
         for photo in args.photos:
             read_rgb(photo)
-        from models.vgg import VGG19Features
+        from models.nets.vgg import VGG19Features
 
         vgg = VGG19Features()
         report = {"live_tier": args.live_tier, "full_tier": args.full_tier, "frames": args.frames,

@@ -15,10 +15,10 @@ import time
 
 import torch
 
-from models import losses
-from models.device import training_autocast
-from models.transformer import TIERS, TransformerNet
-from models.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
+from models.inference.device import training_autocast
+from models.nets.transformer import TIERS, TransformerNet
+from models.nets.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
+from models.training import losses
 
 
 def profile(size: int, batch: int, tier: str, steps: int, mixed: bool) -> dict[str, float]:

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from models.images import read_rgb, resize_short_side, write_rgb
+from models.inference.runtime import Stylizer
+from models.nets.vgg import VGG19Features
 from models.quality import distances, ratios
-from models.runtime import Stylizer
-from models.vgg import VGG19Features
 
 
 def gatys_reference(photo256: Path, painting: Path, out: Path, photo_long: int, painting_long: int) -> Path:

@@ -62,7 +62,7 @@ PACK = [
 ]
 
 
-# video-stable variants: each style fine-tuned with the temporal loss (models/temporal_loss.py). On DAVIS
+# video-stable variants: each style fine-tuned with the temporal loss (models/training/temporal_loss.py). On DAVIS
 # kite-surf (50 frames) starry's variant at weight 200 alone: warping error x0.70 of the style's own
 # per-frame error, style distance +0.5 %; under render's smoother x0.19 and +2.3 % (the style's own
 # network under the smoother: x0.26, +5.3 %). Weight 1000 halved the error alone but cost +32 % style.

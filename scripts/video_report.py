@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from models.images import read_rgb, resize_short_side
+from models.nets.vgg import VGG19Features
 from models.quality import distances
-from models.vgg import VGG19Features
 from stylecam.cli import main as stylecam
 from video.metrics import video_frames, warping_errors
 

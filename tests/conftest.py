@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.registry import save_style
-from models.transformer import NetConfig, TransformerNet
+from models.inference.registry import save_style
+from models.nets.transformer import NetConfig, TransformerNet
 
 TINY = NetConfig(channels=(4, 8, 8), n_res=1, block="full", kernel=3)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from models.images import read_rgb, write_rgb
-from models.registry import user_style_dir
+from models.inference.registry import user_style_dir
 from stylecam.cli import main
 from tests.conftest import make_style
 
@@ -50,8 +50,8 @@ def test_image_optimize_refines_the_fast_result(tmp_path, photo_file, tiny_style
     from skimage import data
 
     from models.images import resize_short_side
-    from models.optimize import objective_of, targets
-    from models.vgg import VGG19Features
+    from models.inference.optimize import objective_of, targets
+    from models.nets.vgg import VGG19Features
 
     painting = write_rgb(tmp_path / "painting.png", resize_short_side(data.coffee(), 40))
     fast, refined = tmp_path / "fast.png", tmp_path / "refined.png"
@@ -116,7 +116,7 @@ def test_demo_writes_default_style_output(tmp_path, capsys):
 
 def test_bench_prints_json_numbers(tiny_style, capsys):
     """With no --device, bench times the machine's default: ONNX on the CPU, TorchScript where CUDA is."""
-    from models.device import inference_backend, resolve_device
+    from models.inference.device import inference_backend, resolve_device
 
     assert main(["bench", "--style", str(tiny_style), "--size", "64x48", "--frames", "3", "--json"]) == 0
     [result] = json.loads(capsys.readouterr().out)

@@ -32,8 +32,8 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture
 def adain_decoder():
-    from models.adain import Decoder
-    from models.registry import save_decoder, user_style_dir
+    from models.inference.registry import save_decoder, user_style_dir
+    from models.nets.adain import Decoder
 
     return save_decoder(Decoder(width=0.125), {"name": "tiny"}, user_style_dir() / "tiny.decoder.safetensors")
 

@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from models.color import blend, preserve_color, rgb_to_ycbcr, ycbcr_to_rgb
 from models.errors import UserError
 from models.images import to_tensor, to_uint8
-from models.registry import StyleError, parse_blend
+from models.inference.registry import StyleError, parse_blend
 from realtime.hotkeys import BINDINGS, action_for
 from realtime.sources import parse_size
 from video.flow import reliable_mask, warp

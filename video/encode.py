@@ -18,7 +18,10 @@ TIME_BASE = Fraction(1, 90000)
 
 
 class H264Encoder:
-    """An H.264 (yuv420p) video stream in a PyAV output container; ``close`` flushes the encoder."""
+    """An H.264 (yuv420p) video stream in a PyAV output container; ``close`` flushes the encoder.
+
+    ``size`` is the frames' (width, height). yuv420p needs an even size, so a frame of odd width or height
+    loses its last column or row here, the one place that does it; ``encoded_size`` is what the video has."""
 
     def __init__(self, target, fps: float, size: tuple[int, int], *, format: str | None = None,
                  options: dict[str, str] | None = None, container_options: dict[str, str] | None = None,
@@ -27,9 +30,10 @@ class H264Encoder:
         import av
 
         w, h = size
-        if w % 2 or h % 2:
-            raise ValueError(f"H.264 with yuv420p needs an even frame size, got {w}x{h}")
-        self.size = size
+        self.size = (int(w), int(h))
+        w, h = self.encoded_size = (w - w % 2, h - h % 2)
+        if min(w, h) < 2:
+            raise ValueError(f"{size[0]}x{size[1]} frames are too small for an H.264 video")
         if isinstance(target, str):
             self.container = av.open(target, mode="w", format=format, options=container_options or {})
         else:
@@ -54,7 +58,8 @@ class H264Encoder:
 
         if (image.shape[1], image.shape[0]) != self.size:
             raise ValueError(f"frame {image.shape[1]}x{image.shape[0]} does not match the video's {self.size}")
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+        w, h = self.encoded_size
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image[:h, :w]), format="rgb24")
         seconds = self.frames / self.rate if timestamp is None else timestamp
         pts = max(round(seconds / TIME_BASE), self._last_pts + 1)
         frame.pts, frame.time_base = pts, TIME_BASE
@@ -79,6 +84,12 @@ class H264Encoder:
             self.flush()
         finally:
             self.container.close()
+
+    def __enter__(self) -> H264Encoder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class VideoWriter:

@@ -39,7 +39,7 @@ class RaftFlow:
         import torch
         from torchvision.models.optical_flow import raft_large
 
-        from models.device import resolve_device
+        from models.inference.device import resolve_device
 
         path = weights or raft_weights_path()
         if not path.is_file():

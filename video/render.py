@@ -205,10 +205,8 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
             out = stylize(image)
             if smoother is not None:
                 out = smoother(image, out)
-            h, w = out.shape[:2]
             with resume_state.uninterrupted():  # a frame written is a frame counted, whenever Ctrl-C comes
-                output.write_video(out if not isinstance(output, Mp4Output) else out[: h - h % 2, : w - w % 2],
-                                   seconds)
+                output.write_video(out, seconds)
                 frames += 1
             while early_audio:
                 output.write_audio(early_audio.pop(0))
@@ -252,4 +250,4 @@ def _open_output(output_path: str, info, first: np.ndarray, reader, opts: Render
     if min(h, w) < 2:
         raise InputError(f"{reader.info.width}x{reader.info.height} frames are too small for an H.264 video "
                          "(write them as frames instead: OUT like frames/%05d.png)")
-    return Mp4Output(Path(output_path), info.fps, (w - w % 2, h - h % 2), info.rotation, reader.audio, opts)
+    return Mp4Output(Path(output_path), info.fps, (w, h), info.rotation, reader.audio, opts)

@@ -17,7 +17,7 @@ SIGMOID_FLOPS = 4
 
 def _residual_types() -> tuple[type, ...]:
     from models.nets.live import SeparableBlock
-    from models.transformer import ResidualBlock, SeparableResidualBlock
+    from models.nets.transformer import ResidualBlock, SeparableResidualBlock
 
     return ResidualBlock, SeparableResidualBlock, SeparableBlock
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import torch.nn.functional as F  # noqa: E402
 
-from models.runtime import Stylizer  # noqa: E402
+from models.inference.runtime import Stylizer  # noqa: E402
 from realtime.sources import SyntheticSource  # noqa: E402
 from video.device_smoother import blur, gaussian_kernel, restore_texture  # noqa: E402
 from video.flow import inside_frame, reliable_mask, to_gray  # noqa: E402

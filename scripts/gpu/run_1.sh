@@ -26,9 +26,9 @@ for s in $BIG $HUGE; do
     --decoder vgg19 --frames 10
 done
 echo "== the tests that need no av"
-python3 -m pytest -q -p no:cacheprovider -x tests/models/test_precision.py tests/models/test_picture_hd.py \
-  tests/video/test_device_smoother.py tests/models/test_adain_distill.py tests/models/test_averaging.py \
-  "tests/models/test_adain.py::test_two_pictures_in_one_frame_follow_the_mask" 2>&1 | tail -n 40
+python3 -m pytest -q -p no:cacheprovider -x tests/models/test_precision.py tests/models/inference/test_picture_hd.py \
+  tests/video/test_device_smoother.py tests/models/training/test_adain_distill.py tests/models/training/test_averaging.py \
+  "tests/models/nets/test_adain.py::test_two_pictures_in_one_frame_follow_the_mask" 2>&1 | tail -n 40
 echo "== every training command on CUDA"
 timeout 200 python3 scripts/gpu/cuda_commands.py .gpu/paintings /tmp/cmds --device "$DEV" ${CS:---steps 60}
 cp /tmp/cmds/cuda_commands.log "$OUT/cuda_commands.log"

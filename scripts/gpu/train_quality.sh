@@ -50,7 +50,7 @@ echo "training wall $(( $(date +%s) - t0 )) s"
 for f in /tmp/q/*.log; do echo "-- $f"; tail -n 2 "$f"; done
 python3 - <<'PY'
 import glob
-from models.registry import read_metadata_any
+from models.inference.registry import read_metadata_any
 for f in sorted(glob.glob("/tmp/q/*.safetensors")):
     t = read_metadata_any(f)["train"]
     print(f, "steps", t["final_step"], "s", t["train_seconds"], "skipped", t.get("skipped_steps"))
@@ -73,7 +73,7 @@ python3 -m stylecam bench --pipeline --device "$DEV" --size $BIG --model-size $M
   --style /tmp/q/starry-c2.safetensors
 python3 -m stylecam bench --pipeline --device "$DEV" --size $BIG --fps 60 --frames $PFRAMES --tier fast
 echo "== 3. the tests that failed on a GPU before (tracebacks, if any)"
-python3 -m pytest -q -p no:cacheprovider tests/models/test_precision.py tests/models/test_picture_hd.py \
-  tests/models/test_adain_distill.py tests/models/test_averaging.py \
-  "tests/models/test_adain.py::test_two_pictures_in_one_frame_follow_the_mask" 2>&1 | tail -n 40
+python3 -m pytest -q -p no:cacheprovider tests/models/test_precision.py tests/models/inference/test_picture_hd.py \
+  tests/models/training/test_adain_distill.py tests/models/training/test_averaging.py \
+  "tests/models/nets/test_adain.py::test_two_pictures_in_one_frame_follow_the_mask" 2>&1 | tail -n 40
 date

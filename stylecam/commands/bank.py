@@ -32,10 +32,10 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from models.bank_distill import distill_bank
-    from models.device import resolve_device
-    from models.registry import load_style, resolve, save_bank, user_style_dir, user_style_path
-    from models.training import CropSampler, list_images
+    from models.inference.device import resolve_device
+    from models.inference.registry import load_style, resolve, save_bank, training_run_dir, user_style_path
+    from models.training.bank import distill_bank
+    from models.training.data import CropSampler, list_images
     from stylecam.progress import Progress
 
     if args.threads:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         raise UserError(str(exc)) from None
     out = Path(args.out) if args.out else user_style_path(args.name)
-    run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / args.name
+    run_dir = training_run_dir(args.name, args.run_dir)
     bar = Progress(f"bank {args.name}", quiet=args.quiet)
 
     def on_step(r) -> None:

@@ -46,7 +46,7 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
 
     import torch
 
-    from models.runtime import Stylizer
+    from models.inference.runtime import Stylizer
     from realtime.app import LiveApp
     from realtime.autosize import for_source, parse_model_size
     from realtime.sinks import NullSink
@@ -105,7 +105,7 @@ def time_frames(fn, frame, frames: int, warmup: int) -> list[float]:
 
 def installed_decoder_kinds() -> tuple[str, ...]:
     """Each AdaIN decoder kind installed (``vgg19``, ``light``), for ``--decoder all``."""
-    from models.registry import DECODER_KINDS, StyleError, find_decoder
+    from models.inference.registry import DECODER_KINDS, StyleError, find_decoder
 
     kinds = []
     for kind in DECODER_KINDS:
@@ -145,10 +145,10 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
+    from models.inference.registry import default_style_name, has_tier, save_style
+    from models.inference.runtime import Stylizer
     from models.nets.cost import frame_flops
-    from models.registry import default_style_name, has_tier, save_style
-    from models.runtime import Stylizer
-    from models.transformer import TIERS, TransformerNet, build_network, count_parameters
+    from models.nets.transformer import TIERS, TransformerNet, build_network, count_parameters
     from realtime.autosize import parse_model_size
     from realtime.sources import parse_size
 
@@ -193,10 +193,7 @@ def run(args: argparse.Namespace) -> int:
             stylizers += [Stylizer(spec, device=args.device, model_size=args.model_size, backend=b, decoder=d,
                                    prefer_decoder="vgg19", tier=spec_tier) for b in backends for d in decoders]
     stylizer = stylizers[0]
-    net_h, net_w = h, w
-    if args.model_size:
-        scale = args.model_size / min(h, w)
-        net_h, net_w = round(h * scale), round(w * scale)
+    net_h, net_w = stylizer.network_size(h, w)
     common = {"device": str(stylizer.device), "dtype": str(stylizer.dtype).replace("torch.", ""),
               "threads": torch.get_num_threads(), "size": f"{w}x{h}", "net_size": f"{net_w}x{net_h}"}
     results = [summarize(

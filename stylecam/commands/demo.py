@@ -22,9 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from models.errors import UserError
     from models.images import write_rgb
-    from models.registry import default_style_name
-    from models.runtime import Stylizer
-    from stylecam.samples import sample_photo
+    from models.inference.registry import default_style_name
+    from models.inference.runtime import Stylizer
+    from models.samples import sample_photo
 
     try:
         photo = sample_photo(args.photo)

@@ -32,11 +32,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from models.adain_distill import DistillConfig, distill_adain
-    from models.device import resolve_device
-    from models.registry import find_decoder, user_style_dir
+    from models.inference.device import resolve_device
+    from models.inference.registry import find_decoder, training_run_dir, user_style_dir
+    from models.samples import sample_photo
+    from models.training.adain_distill import DistillConfig, distill_adain
     from stylecam.progress import Progress, run_position
-    from stylecam.samples import sample_photo
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
                         encoder_width=args.encoder_width, width=args.width, ema=args.ema, exclude=tuple(args.exclude),
                         checkpoint_seconds=args.checkpoint_minutes * 60)
     out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.decoder.safetensors"
-    run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / f"{args.name}-distill"
+    run_dir = training_run_dir(f"{args.name}-distill", args.run_dir)
     bar = Progress(f"distill-adain {args.name}", quiet=args.quiet)
 
     def on_step(r) -> None:

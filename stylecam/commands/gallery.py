@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def load_photo(spec: str) -> np.ndarray:
     from models.images import read_rgb
-    from stylecam.samples import sample_photo
+    from models.samples import sample_photo
 
     if spec.startswith("sample:"):
         try:
@@ -73,8 +73,8 @@ def contact_sheet(photos: list[np.ndarray], columns: list[tuple[str, object]], c
 
 def run(args: argparse.Namespace) -> int:
     from models.images import IMAGE_SUFFIXES, write_rgb
-    from models.registry import list_styles
-    from models.runtime import load_stylizers
+    from models.inference.registry import list_styles
+    from models.inference.runtime import load_stylizers
 
     out = Path(args.out)
     if out.suffix.lower() not in IMAGE_SUFFIXES:

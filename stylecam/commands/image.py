@@ -38,9 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from models.images import IMAGE_SUFFIXES, read_rgb, resize_short_side, write_rgb
-    from models.picture_styles import is_picture_style
-    from models.registry import default_style_name
-    from models.runtime import Stylizer
+    from models.inference.picture_styles import is_picture_style
+    from models.inference.registry import default_style_name
+    from models.inference.runtime import Stylizer
 
     out = Path(args.output)
     if out.suffix.lower() not in IMAGE_SUFFIXES:
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 def optimize_painting(style: str, painting: str | None):
     """The painting whose Gram matrices --optimize matches: --painting, or the style itself when it is a picture."""
     from models.images import read_rgb
-    from models.picture_styles import picture_blend
+    from models.inference.picture_styles import picture_blend
 
     if painting:
         return read_rgb(painting)
@@ -102,8 +102,8 @@ def optimized(photo, painting, start, steps: int):
     """Gatys refinement of ``start`` with a progress line; reports pastiche's objective before and after."""
     import time
 
-    from models.optimize import gatys, objective_of, targets
-    from models.vgg import VGG19Features
+    from models.inference.optimize import gatys, objective_of, targets
+    from models.nets.vgg import VGG19Features
     from stylecam.progress import Progress
 
     vgg = VGG19Features()

@@ -110,8 +110,8 @@ def open_live_source(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from models.registry import default_style_name, has_tier, list_styles
-    from models.runtime import load_stylizers
+    from models.inference.registry import default_style_name, has_tier, list_styles
+    from models.inference.runtime import load_stylizers
     from realtime.app import LiveApp
     from realtime.autosize import for_source, parse_model_size
     from realtime.sinks import NullSink, WindowSink

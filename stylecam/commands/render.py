@@ -61,8 +61,8 @@ def _on_sigterm(signum, frame):
 
 def run(args: argparse.Namespace) -> int:
     from models.images import sha256_file
-    from models.registry import default_style_name, video_variant
-    from models.runtime import Stylizer
+    from models.inference.registry import default_style_name, video_variant
+    from models.inference.runtime import Stylizer
     from stylecam.progress import Progress
     from video import resume
     from video.decode import is_pattern

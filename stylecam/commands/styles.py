@@ -23,8 +23,8 @@ def write_thumbnails(names: list[str], folder: str, photo_name: str) -> dict[str
     from pathlib import Path
 
     from models.images import resize_short_side, write_rgb
-    from models.runtime import load_stylizers
-    from stylecam.samples import sample_photo
+    from models.inference.runtime import load_stylizers
+    from models.samples import sample_photo
 
     photo = resize_short_side(sample_photo(photo_name), THUMBNAIL_PX)
     return {n: str(write_rgb(Path(folder) / f"{n}.png", stylize(photo)))
@@ -33,7 +33,7 @@ def write_thumbnails(names: list[str], folder: str, photo_name: str) -> dict[str
 
 def tiers_of(style) -> list[str]:
     """The tiers a listed style has: its own file's, then its live and quality variants."""
-    from models.registry import LIVE_DIR, QUALITY_DIR, variant
+    from models.inference.registry import LIVE_DIR, QUALITY_DIR, variant
 
     own = style.meta.get("tier", "fast")
     return [t for t in ("live", "fast", "quality")
@@ -42,7 +42,7 @@ def tiers_of(style) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from models.errors import UserError
-    from models.registry import bank_styles, list_styles
+    from models.inference.registry import bank_styles, list_styles
 
     styles = list_styles()
     thumbs: dict[str, str] = {}

@@ -78,12 +78,12 @@ def per_style_metadata(args: argparse.Namespace) -> list[dict]:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from models.device import resolve_device
     from models.images import read_rgb
-    from models.registry import user_style_dir, user_style_path
-    from models.training import TrainConfig, train
+    from models.inference.device import resolve_device
+    from models.inference.registry import training_run_dir, user_style_path
+    from models.samples import sample_photo
+    from models.training.feedforward import TrainConfig, train
     from stylecam.progress import Progress, run_position
-    from stylecam.samples import sample_photo
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from, row_shares=shares,
     )
     out = Path(args.out) if args.out else user_style_path(args.name)
-    run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / args.name
+    run_dir = training_run_dir(args.name, args.run_dir)
     single = style_meta[0] if len(style_meta) == 1 else {"name": args.name}
     meta = {
         **single, "name": args.name, "tier": args.tier,

@@ -32,11 +32,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from models.adain_training import AdainTrainConfig, train_adain
-    from models.device import resolve_device
-    from models.registry import user_style_dir
+    from models.inference.device import resolve_device
+    from models.inference.registry import training_run_dir, user_style_dir
+    from models.samples import sample_photo
+    from models.training.adain import AdainTrainConfig, train_adain
     from stylecam.progress import Progress, run_position
-    from stylecam.samples import sample_photo
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
                            exclude=tuple(args.exclude),
                            checkpoint_seconds=args.checkpoint_minutes * 60)
     out = Path(args.out) if args.out else user_style_dir() / f"{args.name}.decoder.safetensors"
-    run_dir = Path(args.run_dir) if args.run_dir else user_style_dir().parent / "runs" / f"{args.name}-adain"
+    run_dir = training_run_dir(f"{args.name}-adain", args.run_dir)
     bar = Progress(f"train-adain {args.name}", quiet=args.quiet)
 
     def on_step(r) -> None:

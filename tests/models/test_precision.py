@@ -12,9 +12,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from models import adain, color, losses, optimize, temporal_loss
-from models.device import float32_math
-from models.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
+from models import color
+from models.inference import optimize
+from models.inference.device import float32_math
+from models.nets import adain
+from models.nets.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
+from models.training import losses, temporal_loss
 
 LAYERS = (*STYLE_LAYERS, CONTENT_LAYER)
 
@@ -157,8 +160,8 @@ def test_training_steps_take_bf16_where_the_device_has_it_and_scale_fp16_losses(
 def test_quality_tier_files_are_stored_in_half_precision_and_load_into_float32(tmp_path):
     from safetensors.torch import load_file
 
-    from models.registry import load_style, save_style
-    from models.transformer import TIERS, build_network
+    from models.inference.registry import load_style, save_style
+    from models.nets.transformer import TIERS, build_network
 
     torch.manual_seed(0)
     net = build_network(TIERS["quality"]).eval()

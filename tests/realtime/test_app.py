@@ -5,20 +5,7 @@ import pytest
 from models.images import read_rgb
 from realtime.app import LiveApp
 from realtime.sinks import NullSink
-from tests.fakes import FakeStylizer, ListSource, SlowSmoother, numbered_frame
-
-
-class ScriptedSink(NullSink):
-    """A display that 'presses' keys at given frame counts."""
-
-    def __init__(self, keys: dict[int, int]) -> None:
-        super().__init__()
-        self.keys = keys
-        self.polls = 0
-
-    def poll_key(self, wait_ms: int = 1) -> int:
-        key = self.keys.pop(self.frames, -1) if self.frames in self.keys else -1
-        return key
+from tests.fakes import FakeStylizer, ListSource, ScriptedSink, SlowSmoother, numbered_frame
 
 
 def make_app(tmp_path, n=200, **kw):
@@ -87,12 +74,18 @@ def test_snapshot_and_recording(tmp_path):
 
 def test_quit_key_and_pause(tmp_path):
     app = make_app(tmp_path, n=10_000)
+    app.state.hud = False  # the status line's numbers change from frame to frame
     app.handle("pause")
     sink = ScriptedSink({30: ord("q")})
     app.run(sink)
     assert app.state.quit and sink.frames == 30
-    held = {sink.last.tobytes()}
-    assert len(held) == 1 and app.stylizers[0][1].calls == 1  # paused: the first result is held
+    # paused: all 30 frames show the first result, which was stylized once
+    assert len(sink.pictures) == 1 and app.stylizers[0][1].calls == 1
+    app.handle("pause")
+    app.state.quit = False
+    live = ScriptedSink({10: ord("q")})
+    app.run(live)
+    assert len(live.pictures) > 1  # running again: the camera's frames move on
 
 
 def test_hud_shows_style_fps_and_help(tmp_path):
@@ -107,7 +100,7 @@ def test_hud_shows_style_fps_and_help(tmp_path):
 
 
 def test_temporal_smoothing_runs_at_the_network_size_and_steadies_a_noisy_still(tmp_path, tiny_style):
-    from models.runtime import Stylizer
+    from models.inference.runtime import Stylizer
     from realtime.frames import Frame
     from video.temporal import live_smoother
 
@@ -174,7 +167,7 @@ def test_style_switch_temporal_toggle_and_original_restart_the_smoother(tmp_path
 
 
 def test_the_stylize_stage_runs_only_the_network_and_the_smooth_stage_finishes(tiny_style):
-    from models.runtime import Stylizer
+    from models.inference.runtime import Stylizer
     from realtime.frames import Frame
 
     stylizer = Stylizer(tiny_style, device="cpu", model_size=32)

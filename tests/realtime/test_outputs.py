@@ -10,40 +10,10 @@ import numpy as np
 import pytest
 
 from stylecam.cli import main
+from tests.fakes import MissingDeviceBackend, RecordingBackend
 from tests.realtime.test_window import solid_style
 
 pyvirtualcam = pytest.importorskip("pyvirtualcam")
-
-
-class RecordingBackend:
-    """A pyvirtualcam backend that keeps what it is sent."""
-
-    instances: list[RecordingBackend] = []
-    delay = 0.0
-
-    def __init__(self, *, width, height, fps, fourcc, device, **kw):
-        self.width, self.height, self.fps, self.fourcc = width, height, fps, fourcc
-        self.frames: list[np.ndarray] = []
-        RecordingBackend.instances.append(self)
-
-    def send(self, frame):
-        if self.delay:
-            time.sleep(self.delay)
-        self.frames.append(frame.copy())
-
-    def close(self):
-        pass
-
-    def device(self):
-        return "recording-fake"
-
-    def native_fourcc(self):
-        return self.fourcc
-
-
-class MissingDeviceBackend(RecordingBackend):
-    def __init__(self, **kw):
-        raise RuntimeError("No v4l2 loopback device found at /dev/video[0-99].")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from realtime.frames import Frame
 from realtime.pipeline import LivePipeline
-from tests.fakes import ListSource, numbered_frame
+from tests.fakes import ListSource, UnpluggedCamera, numbered_frame
 
 
 def identity(frame: Frame) -> Frame:
@@ -138,20 +138,6 @@ def test_stop_joins_capture_and_both_stage_threads():
     assert pipe.get(timeout=2.0) is not None
     pipe.stop()
     assert pipe.alive_threads == []
-
-
-class UnpluggedCamera(ListSource):
-    """Delivers frames, drops out (reads fail) until it is reopened, then delivers again."""
-
-    def __init__(self, before: int, after: int) -> None:
-        super().__init__([numbered_frame(i) for i in range(before)], fps=200)
-        self.after, self.reopens = after, 0
-
-    def reopen(self) -> bool:
-        self.reopens += 1
-        if self.reopens == 2:  # the first attempt finds nothing (still unplugged)
-            self.frames = [numbered_frame(100 + i) for i in range(self.after)]
-        return self.reopens >= 2
 
 
 def test_a_camera_that_drops_out_is_reconnected_with_a_status_message():

@@ -1,11 +1,9 @@
-import time
 
-import numpy as np
 import pytest
 
 from realtime.frames import Stylized
 from realtime.smoothing import LADDER, SmoothingControl, SmoothingLevel, SmoothStage
-from tests.fakes import numbered_frame
+from tests.fakes import RecordingSmoother, numbered_frame
 
 
 def feed(control: SmoothingControl, cost_by_rung: list[float], frames: int) -> list[int]:
@@ -57,25 +55,6 @@ def test_rejects_a_camera_without_a_frame_rate():
 def test_level_describes_what_it_gives_up():
     assert LADDER[0].describe() == ""
     assert LADDER[-1].describe() == "flow 96 px, bilinear warp, no texture, 1 frame in 2"
-
-
-class RecordingSmoother:
-    """Returns ``stylized + 1`` (an output the test can recognise) after ``delay`` s; records the
-    frames it was called with; has the live smoother's knobs."""
-
-    def __init__(self, flow_width: int | None = 160, delay: float = 0.0) -> None:
-        self.flow_width, self.cubic, self.keep_texture = flow_width, True, True
-        self.delay = delay
-        self.calls: list[int] = []
-        self.resets = 0
-
-    def __call__(self, frame: np.ndarray, stylized: np.ndarray) -> np.ndarray:
-        self.calls.append(int(frame[0, 0, 0]))
-        time.sleep(self.delay)
-        return stylized + 1
-
-    def reset(self) -> None:
-        self.resets += 1
 
 
 def item(i: int, epoch: int = 0, smooth: bool = True) -> Stylized:

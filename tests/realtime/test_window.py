@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.registry import save_style
-from models.transformer import TransformerNet
+from models.inference.registry import save_style
+from models.nets.transformer import TransformerNet
 from tests.conftest import TINY
 
 pytestmark = pytest.mark.skipif(

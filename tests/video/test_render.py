@@ -319,7 +319,7 @@ def test_a_signal_while_a_frame_is_encoded_leaves_a_part_that_resumes(tmp_path, 
 
 
 def test_render_takes_the_video_stable_variant_when_asked_and_with_temporal_only(tmp_path, capsys, photo):
-    from models.registry import user_style_dir
+    from models.inference.registry import user_style_dir
     from tests.conftest import make_style
 
     make_style(user_style_dir() / "plain.safetensors", seed=1, name="plain")

@@ -1,0 +1,1 @@
+"""Inference: device and dtype, the runtime and its backends, the weights registry, pictures as styles."""

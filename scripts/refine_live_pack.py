@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.images import read_rgb, resize_short_side  # noqa: E402
+from models.inference.runtime import Stylizer  # noqa: E402
+from models.nets.vgg import VGG19Features  # noqa: E402
 from models.quality import distances, ratios  # noqa: E402
-from models.runtime import Stylizer  # noqa: E402
-from models.vgg import VGG19Features  # noqa: E402
 
 SHORT = 256
 SPLIT = ROOT / "scripts" / "splits" / "live_tier.json"

@@ -144,7 +144,7 @@ def test_float32_math_leaves_float64_alone_and_other_arguments_as_they_are():
 
 
 def test_training_steps_take_bf16_where_the_device_has_it_and_scale_fp16_losses(monkeypatch):
-    from models import device as dev
+    from models.inference import device as dev
 
     cuda = torch.device("cuda")
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)

@@ -95,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.resume and resume.saved_frames(out):
         print(f"stylecam: note: starting over; an interrupted render of {out} can be continued with --resume",
               file=sys.stderr)
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Ctrl-C and SIGINT stop the render also when it was started as a background job, which inherits SIGINT
+    # ignored from the shell (Python then installs no handler of its own)
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_sigterm),
+                signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
     try:
         result = render(args.input, args.output, stylizer, smoother, options, progress,
                         resume_key=key, resume=args.resume)
@@ -113,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
         raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     bar.close()
     print(f"{result.output}: {result.frames} frames in {result.seconds:.1f} s "
           f"({result.frames / max(result.seconds, 1e-9):.1f} fps), audio {result.audio}, "

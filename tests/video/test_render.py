@@ -209,8 +209,9 @@ def test_signal_mid_render_leaves_the_previous_output_and_resume_finishes_it(sig
     cmd = ["render", str(src), str(out), "--style", style, "--quiet", "--model-size", "32"]
     proc = subprocess.Popen([sys.executable, "-m", "stylecam", *cmd],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            # a shell running the tests in the background ignores SIGINT for its children
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            # started as a shell's background job (`stylecam render ... &`), which inherits
+                            # SIGINT ignored: render must still stop on it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     deadline = time.monotonic() + 120
     while not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]:  # the render has started writing
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()

@@ -58,10 +58,10 @@ def train(style: str, painting: Path, data: list[Path], weight: float, steps: in
     return out
 
 
-def compare(vgg, network: str | Path, style: str, photos: list, painting) -> dict:
-    ours, fast = Stylizer(str(network), device="cpu"), Stylizer(style, device="cpu", tier="fast")
-    rs, rc = zip(*(ratios(distances(vgg, ours(p), p, painting), distances(vgg, fast(p), p, painting))
-                   for p in photos))
+def compare(vgg, network: str | Path, photos: list, painting, reference: list) -> dict:
+    """``network`` against the fast tier's ``reference`` distances on the same photos."""
+    ours = Stylizer(str(network), device="cpu")
+    rs, rc = zip(*(ratios(distances(vgg, ours(p), p, painting), ref) for p, ref in zip(photos, reference)))
     return {"style_vs_fast": statistics.median(rs), "content_vs_fast": statistics.median(rc),
             "per_photo": [[round(a, 3), round(b, 3)] for a, b in zip(rs, rc)]}
 
@@ -89,10 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         painting_path = data / split["paintings"][style]
         painting = resize_short_side(read_rgb(painting_path), SHORT)
         shipped = ROOT / "models" / "weights" / "live" / f"{style}.safetensors"
-        rows = {"shipped": compare(vgg, shipped, style, photos, painting)}
+        fast = Stylizer(style, device="cpu", tier="fast")  # the reference, measured once per painting
+        reference = [distances(vgg, fast(p), p, painting) for p in photos]
+        rows = {"shipped": compare(vgg, shipped, photos, painting, reference)}
         for w in (float(x) for x in args.style_weights.split(",")):
             path = train(style, painting_path, folders, w, args.steps, work)
-            rows[path.name] = compare(vgg, path, style, photos, painting)
+            rows[path.name] = compare(vgg, path, photos, painting, reference)
         limit = max(args.max_content, rows["shipped"]["content_vs_fast"])
         ok = {k: r for k, r in rows.items() if r["content_vs_fast"] <= limit}
         best = min(ok, key=lambda k: ok[k]["style_vs_fast"])

@@ -26,7 +26,7 @@ from models.inference.registry import load_light_encoder, save_decoder, save_lig
 from models.nets.adain import BOTTLENECK, AdaINNet, Decoder, adain, adain_losses, mean_std, style_layers
 from models.nets.light_encoder import TAPS, Embeddings, LightEncoder, dead_channels, distillation_loss
 from models.nets.vgg import VGG19Features
-from models.training.checkpoint import checkpoint_step, run_phases, run_settings
+from models.training.checkpoint import run_phases, run_settings
 from models.training.data import CropSampler, list_images
 from models.training.loop import Budget, Loop, StepReport, run
 
@@ -105,7 +105,7 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
                 preview: tuple[np.ndarray, np.ndarray] | None = None, device: torch.device | None = None,
                 on_distill_step: Callable[[StepReport], None] | None = None) -> Path:
     """Train the decoder; writes checkpoints and ``preview.png`` to ``run_dir`` and the decoder to ``out_path``."""
-    Budget(cfg.steps, cfg.minutes)  # a run needs one or the other
+    budget = Budget(cfg.steps, cfg.minutes)  # refuses a run with neither
     device = device or torch.device("cpu")
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt = run_dir / "checkpoint.pt"
@@ -128,8 +128,7 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
     else:  # VGG-19 is both encoder and judge; only the decoder is saved
         net = AdaINNet(Decoder(cfg.width), VGG19Features(deepest)).to(device)
     opt = torch.optim.Adam(net.decoder.parameters(), lr=cfg.lr)
-    step = checkpoint_step(ckpt) if resume else 0
-    phases = run_phases(ckpt if resume else None, step, run_settings(asdict(cfg)), metadata.get("command"))
+    phases = run_phases(ckpt if resume else None, run_settings(asdict(cfg)), metadata.get("command"))
     averaged = copy.deepcopy(net.decoder).requires_grad_(False) if cfg.ema > 0 else None
     shipped = averaged if averaged is not None else net.decoder  # what the previews show and the run writes
 
@@ -155,7 +154,7 @@ def train_adain(cfg: AdainTrainConfig, run_dir: Path, out_path: Path, metadata: 
             loss = loss + cfg.identity_weight * identity_loss(net.decoder(features), c_batch)
         return loss, {"style": s_loss, "content": c_loss}
 
-    outcome = run(Loop(net.decoder, opt, step_loss, Budget(cfg.steps, cfg.minutes), ckpt, rng,
+    outcome = run(Loop(net.decoder, opt, step_loss, budget, ckpt, rng,
                        lambda: {**asdict(cfg), "phases": phases}, device, cfg.mixed_precision, ema=cfg.ema,
                        averaged=averaged, checkpoint_seconds=cfg.checkpoint_seconds, on_step=on_step,
                        on_save=write_preview), resume=resume)

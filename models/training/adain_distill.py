@@ -37,7 +37,7 @@ from models.nets.adain import BOTTLENECK, AdaINNet, Decoder, adain, log_gram_dis
 from models.nets.light_encoder import LightEncoder
 from models.nets.vgg import STYLE_LAYERS, VGG19Features
 from models.training import losses
-from models.training.checkpoint import checkpoint_step, run_phases, run_settings
+from models.training.checkpoint import run_phases, run_settings
 from models.training.data import CropSampler, list_images
 from models.training.loop import Budget, Loop, StepReport, run
 
@@ -116,7 +116,7 @@ def distill_adain(cfg: DistillConfig, run_dir: Path, out_path: Path, metadata: d
                   device: torch.device | None = None) -> Path:
     """Train the light network on the teacher's pictures; checkpoints and ``preview.png`` in ``run_dir``,
     the light decoder file (encoder inside) at ``out_path``. Resumable like every stylecam run."""
-    Budget(cfg.steps, cfg.minutes)  # a run needs one or the other
+    budget = Budget(cfg.steps, cfg.minutes)  # refuses a run with neither
     device = device or torch.device("cpu")
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt = run_dir / "checkpoint.pt"
@@ -132,8 +132,7 @@ def distill_adain(cfg: DistillConfig, run_dir: Path, out_path: Path, metadata: d
     averaged = copy.deepcopy(student).requires_grad_(False) if cfg.ema > 0 else None
     shipped = averaged if averaged is not None else student
     settings = run_settings(asdict(cfg))
-    phases = run_phases(ckpt if resume else None, checkpoint_step(ckpt) if resume else 0, settings,
-                        metadata.get("command"))
+    phases = run_phases(ckpt if resume else None, settings, metadata.get("command"))
 
     def write_preview() -> None:
         if preview is not None:
@@ -157,7 +156,7 @@ def distill_adain(cfg: DistillConfig, run_dir: Path, out_path: Path, metadata: d
         loss = pixel + cfg.perceptual_weight * perceptual + cfg.style_weight * style
         return loss, {"style": perceptual, "content": pixel, "tv": style}
 
-    outcome = run(Loop(student, opt, step_loss, Budget(cfg.steps, cfg.minutes), ckpt, rng,
+    outcome = run(Loop(student, opt, step_loss, budget, ckpt, rng,
                        lambda: {**settings, "phases": phases}, device, cfg.mixed_precision, ema=cfg.ema,
                        averaged=averaged, checkpoint_seconds=cfg.checkpoint_seconds, on_step=on_step,
                        on_save=write_preview), resume=resume)

@@ -71,16 +71,19 @@ def load_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimiz
     return int(state["step"]), float(state["elapsed"])
 
 
+def _step_and_config(path: Path) -> tuple[int, dict]:
+    state = torch.load(path, weights_only=True, map_location="cpu")
+    return int(state["step"]), dict(state.get("config") or {})
+
+
 def checkpoint_step(path: Path) -> int:
     """The step a checkpoint was written at (0 when there is none): where a resume goes on."""
-    if not path.is_file():
-        return 0
-    return int(torch.load(path, weights_only=True, map_location="cpu")["step"])
+    return _step_and_config(path)[0] if path.is_file() else 0
 
 
 def checkpoint_config(path: Path) -> dict:
     """The config dict a checkpoint was written with (its run's settings)."""
-    return dict(torch.load(path, weights_only=True, map_location="cpu").get("config") or {})
+    return _step_and_config(path)[1]
 
 
 def run_settings(config: dict) -> dict:
@@ -89,13 +92,13 @@ def run_settings(config: dict) -> dict:
             if k not in ("content", "styles", "data", "phases", "minutes", "steps", "checkpoint_seconds")}
 
 
-def run_phases(resumed: Path | None, step: int, settings: dict, command: str | None) -> list[dict]:
+def run_phases(resumed: Path | None, settings: dict, command: str | None) -> list[dict]:
     """A run's phases: each stretch of steps trained with one set of settings, with the command that
     ran it. ``resumed``: the checkpoint a resume continues (its phases go on; a resume with other
-    settings starts a new phase at ``step``)."""
-    phases: list[dict] = []
+    settings starts a new phase at the checkpoint's step)."""
+    step, phases = 0, []
     if resumed is not None and resumed.is_file():
-        prior = checkpoint_config(resumed)
+        step, prior = _step_and_config(resumed)  # one read for both
         phases = prior.get("phases") or [{"from_step": 0, "config": run_settings(prior)}]
     if not phases or phases[-1]["config"] != settings:
         phases.append({"from_step": step, "command": command, "config": settings})

@@ -34,7 +34,7 @@ from models.nets.multistyle import StyleBank, norm_vector
 from models.nets.transformer import TIERS, NetConfig, build_network
 from models.nets.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
 from models.training import losses
-from models.training.checkpoint import checkpoint_step, run_phases, run_settings
+from models.training.checkpoint import run_phases, run_settings
 from models.training.data import CropSampler, list_images
 from models.training.loop import Budget, Loop, StepReport, run
 from models.training.temporal_loss import random_smooth_flow, temporal_loss, warp_tensor
@@ -166,7 +166,7 @@ def train(
     checkpoint before it propagates. ``style_meta``: per-painting metadata (name, artist,
     title, year) of a multi-style bank.
     """
-    Budget(cfg.steps, cfg.minutes)  # a run needs one or the other
+    budget = Budget(cfg.steps, cfg.minutes)  # refuses a run with neither
     device = device or torch.device("cpu")
     style_meta = style_meta or [{"name": Path(p).stem} for p in cfg.styles]
     if len(style_meta) != len(cfg.styles):
@@ -213,8 +213,7 @@ def train(
             bank.table.copy_(norm_vector(net).repeat(n_styles, 1))
     model = (bank or net).to(device)
     opt = torch.optim.Adam(_trainable(model, bank, cfg.finetune), lr=cfg.lr)
-    step = checkpoint_step(ckpt_path) if resume else 0
-    phases = run_phases(ckpt_path if resume else None, step, run_settings(asdict(cfg)), metadata.get("command"))
+    phases = run_phases(ckpt_path if resume else None, run_settings(asdict(cfg)), metadata.get("command"))
     run_config = {**asdict(cfg), "phases": phases}  # what the checkpoints carry: a resume with new settings adds one
 
     teacher = None
@@ -276,7 +275,7 @@ def train(
             loss = loss + cfg.temporal_weight * t_loss
         return loss, {"style": s_loss, "content": c_loss, "tv": tv, "temporal": t_loss, "distill": distill}
 
-    outcome = run(Loop(model, opt, step_loss, Budget(cfg.steps, cfg.minutes), ckpt_path, rng, lambda: run_config,
+    outcome = run(Loop(model, opt, step_loss, budget, ckpt_path, rng, lambda: run_config,
                        device, cfg.mixed_precision, lr_at=lambda progress: _lr_at(cfg, progress),
                        checkpoint_seconds=cfg.checkpoint_seconds, on_step=on_step, on_save=write_preview),
                   resume=resume)

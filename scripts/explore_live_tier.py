@@ -75,6 +75,7 @@ CANDIDATES = {
     "stem k16, head k8, 80 ch, 3 blocks": lambda: ConvNet(80, 3, ks=16),
     "stem k16, head k8, 64 ch, 3 blocks": lambda: ConvNet(64, 3, ks=16),
     "live tier (shipped): stem k16, head k8, 64 ch": lambda: build_network(TIERS["live"]),
+    "stem k16, head k16 (overlap), 64 ch": lambda: ConvNet(64, 4, ks=16, kh=16),
 }
 
 
@@ -84,10 +85,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--frames", type=int, default=20, help="frames timed per candidate and round")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated parts of candidate names to run (default: all)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     w, h = (int(v) for v in args.size.split("x"))
-    modules = {name: make().eval() for name, make in CANDIDATES.items()}
+    chosen = [n for n in CANDIDATES if not args.only or any(k in n for k in args.only.split(","))]
+    modules = {name: CANDIDATES[name]().eval() for name in chosen}
     sessions = {name: OnnxNet(export(m), threads=args.threads) for name, m in modules.items()}
     frame = torch.rand(1, 3, h, w)
     times: dict[str, list[float]] = {name: [] for name in sessions}

@@ -12,7 +12,7 @@ Input and output: ``N×3×H×W`` float RGB in [0, 1]. H and W need not be multip
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +30,8 @@ class NetConfig:
     kernel: int = 9  # kernel size of the first and last conv
     arch: str = "johnson"  # "johnson": this module's network; "patch": the live tier (models.nets.live)
     patch: int = 8  # "patch": the side of the patches it works on (its features are at 1/patch)
+    overlap: bool = False  # "patch": the head paints 2·patch squares at a stride of one patch, so neighbours blend
+
 
     def __post_init__(self) -> None:
         if self.arch not in ("johnson", "patch"):
@@ -46,10 +48,11 @@ class NetConfig:
 
     def to_dict(self) -> dict:
         """The config as stored in metadata; the architecture fields only for a patch network, so that the
-        files written before the live tier existed and the same networks written now read alike."""
+        files written before the live tier existed and the same networks written now read alike (and a
+        patch network's file without ``overlap``, written before it existed, reads as ``False``)."""
         d = asdict(self)
         if self.arch == "johnson":
-            del d["arch"], d["patch"]
+            del d["arch"], d["patch"], d["overlap"]
         return d
 
     @classmethod
@@ -62,8 +65,9 @@ class NetConfig:
 
 
 TIERS: dict[str, NetConfig] = {
-    # the live tier: 8×8 patches, 64 channels at 1/8 resolution (models.nets.live)
-    "live": NetConfig(channels=(64, 64, 64), n_res=4, block="dwsep", expand=2, kernel=3, arch="patch", patch=8),
+    # the live tier: 8×8 patches, 64 channels at 1/8 resolution, an overlapping head (models.nets.live)
+    "live": NetConfig(channels=(64, 64, 64), n_res=4, block="dwsep", expand=2, kernel=3, arch="patch", patch=8,
+                      overlap=True),
     "fast": NetConfig(channels=(16, 32, 64), n_res=5, block="dwsep", expand=2, kernel=9),
     "quality": NetConfig(channels=(32, 64, 128), n_res=5, block="full", kernel=9),
 }
@@ -148,7 +152,10 @@ class TransformerNet(nn.Module):
 
 
 def tier_of(config: NetConfig | None) -> str | None:
-    """The name of the tier ``config`` is (``live``, ``fast``, ``quality``), or ``None`` for another network."""
+    """The name of the tier ``config`` is (``live``, ``fast``, ``quality``), or ``None`` for another network. A
+    live-tier network written before the overlapping head is still the live tier."""
+    if config is not None and config.arch == "patch" and not config.overlap:
+        config = replace(config, overlap=True)
     return next((name for name, tier in TIERS.items() if tier == config), None)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ import torch
 
 from models.images import read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
 from models.inference.registry import load_bank, load_style, read_metadata, resolve, save_bank, save_style
+from models.nets.live import overlapping_state
 from models.nets.multistyle import StyleBank, norm_vector
 from models.nets.transformer import TIERS, NetConfig, build_network
 from models.nets.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
@@ -131,6 +132,16 @@ def distill_losses(vgg: VGG19Features, output: torch.Tensor, content: torch.Tens
     return terms
 
 
+def warm_start_state(init_net, config, spec) -> dict:
+    """``init_net``'s weights for a network of ``config``: the same config, or a live-tier patch network
+    without the overlapping head warm-starting one with it (the same picture to begin with)."""
+    if init_net.config == config:
+        return init_net.state_dict()
+    if init_net.config == replace(config, overlap=False) and config.overlap:
+        return overlapping_state(init_net.state_dict(), config.patch)
+    raise ValueError(f"--init-from {spec}: its network config differs from this run's")
+
+
 def row_schedule(shares: tuple[int, ...] | None, n_styles: int) -> list[int]:
     """The bank rows of one round of steps, in order: row k appears ``shares[k]`` times, spread out
     (1,0,2,1 for shares 1,2,1), so that a lagging painting gets more steps without long runs of it."""
@@ -199,9 +210,7 @@ def train(
         metadata = {**metadata, "init_from": {"spec": str(cfg.init_from), "command": init_meta.get("command"),
                                               "train": init_meta.get("train"),
                                               "init_from": init_meta.get("init_from")}}
-        if init_net.config != net.config:
-            raise ValueError(f"--init-from {cfg.init_from}: its network config differs from this run's")
-        net.load_state_dict(init_net.state_dict())
+        net.load_state_dict(warm_start_state(init_net, net.config, cfg.init_from))
     elif cfg.finetune == "norm":
         raise ValueError("fine-tuning only the norm parameters needs --init-from")
     bank = StyleBank(net.config, n_styles) if n_styles > 1 else None

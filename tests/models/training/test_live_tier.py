@@ -1,12 +1,14 @@
 """The live tier (models.nets.live): shape, cost, compiled parity, tier choice, distillation."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
 from models.inference.registry import StyleError, save_style, user_style_dir, weights_for_device
 from models.nets.cost import frame_flops
-from models.nets.transformer import TIERS, NetConfig, build_network, conv_macs, count_parameters
+from models.nets.transformer import TIERS, NetConfig, build_network, conv_macs, count_parameters, tier_of
 from tests.conftest import make_style
 
 TINY_LIVE = NetConfig(channels=(8, 8, 8), n_res=1, block="dwsep", expand=1, kernel=3, arch="patch", patch=4)
@@ -39,11 +41,52 @@ def test_against_formula_frame_flops_of_one_conv_and_norm():
     assert 2 * conv_macs(net, h, w) == conv
 
 
-def test_feature_the_head_paints_each_patch_once_no_checkerboard():
-    """A transposed convolution whose kernel equals its stride writes every output pixel exactly once."""
+def test_feature_the_head_reaches_every_pixel_with_four_taps_edges_included_no_checkerboard():
+    """Every output pixel, the frame's rim included, gets the same number of kernel taps: no checkerboard, and
+    no half-painted edge (the features are padded by one patch before the overlapping head)."""
     net = build_network(TIERS["live"])
-    heads = [m for m in net.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
-    assert heads and all(m.kernel_size == m.stride for m in heads)
+    f = TIERS["live"].patch
+    assert net.head.kernel_size == (2 * f, 2 * f) and net.head.stride == (f, f)
+    with torch.no_grad():
+        net.head.weight.fill_(1.0)
+        net.head.bias.zero_()
+        out = net.paint(torch.ones(1, net.head.in_channels, 3, 5))
+    assert out.shape[2:] == (3 * f, 5 * f)
+    assert torch.all(out == 4 * net.head.in_channels)
+
+
+def test_feature_neighbouring_patches_blend_where_the_old_head_painted_them_alone():
+    """One feature vector changed: the old head changes its own 8×8 square only; the overlapping head reaches
+    into the neighbours (so a seam between patches can be smoothed by training)."""
+    old_config = replace(TIERS["live"], overlap=False)
+    f = TIERS["live"].patch
+    for config, reach in ((old_config, f), (TIERS["live"], 2 * f)):
+        torch.manual_seed(0)
+        net = build_network(config)
+        feats = torch.rand(1, net.head.in_channels, 4, 4)
+        bumped = feats.clone()
+        bumped[:, :, 1, 1] += 1.0
+        with torch.no_grad():
+            changed = (net.paint(bumped) - net.paint(feats)).abs().sum(1)[0] > 0
+        rows, cols = torch.nonzero(changed.any(1)).flatten(), torch.nonzero(changed.any(0)).flatten()
+        assert int(rows.max() - rows.min()) + 1 == reach and int(cols.max() - cols.min()) + 1 == reach
+
+
+def test_feature_a_live_network_from_before_the_overlap_warm_starts_the_new_one_to_the_same_picture(photo):
+    from models.training.feedforward import warm_start_state
+
+    old_config = replace(TIERS["live"], overlap=False)
+    torch.manual_seed(1)
+    old = build_network(old_config).eval()
+    assert NetConfig.from_dict({k: v for k, v in old_config.to_dict().items() if k != "overlap"}) == old_config
+    assert tier_of(old_config) == "live"  # the files made before still serve as the live tier
+    new = build_network(TIERS["live"]).eval()
+    new.load_state_dict(warm_start_state(old, TIERS["live"], "old.safetensors"))
+    x = torch.rand(1, 3, 37, 53)
+    with torch.no_grad():
+        assert torch.allclose(new(x), old(x), atol=1e-6)
+    with pytest.raises(ValueError, match="differs"):
+        warm_start_state(build_network(TIERS["fast"]), TIERS["live"], "fast.safetensors")
 
 
 def test_feature_compiled_backends_match_eager_on_an_odd_frame(tmp_path, photo):

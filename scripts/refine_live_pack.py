@@ -19,8 +19,9 @@ photos) at both sizes the issue measures: at 256 px (photo and painting short si
 live frame (the photo's centre 4:3 at 640×480, the painting at 480, both networks on the whole
 frame): style and content distance ratios (QUALITY.md), medians over the photos. The choice per
 style: the lowest worse-of-the-two style ratio among the candidates whose content ratio stays within
-``--max-content`` at both sizes (the shipped network's, if that is higher); the shipped network only
-where no candidate stays within it (it is the reference, and an old one lacks the blending head). The first refinement
+``--max-content`` at both sizes (the shipped network's, if that is higher) and whose style ratio is
+at most ``--max-style-regression`` times the shipped network's; the shipped network only where no
+candidate stays within both (it is the reference, and an old one lacks the blending head). The first refinement
 chose at 256 px only, and two choices (composition, udnie) moved away from the painting at 640×480.
 ``--install`` copies the chosen files into ``models/weights/live/`` (the shipped network stays
 where it wins). Writes WORK/choice.json.
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-content", type=float, default=1.20)
+    ap.add_argument("--max-style-regression", type=float, default=1.10,
+                    help="a candidate's worse style ratio may exceed the shipped network's by this factor at most")
     ap.add_argument("--work", default="out/refine")
     ap.add_argument("--install", action="store_true")
     args = ap.parse_args(argv)
@@ -122,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
             path = train(style, painting_path, folders, w, args.steps, work, args.threads)
             rows[path.name] = compare(vgg, path, sizes, reference)
         limit = max(args.max_content, worst(rows["shipped"], "content_vs_fast"))
-        ok = {k: r for k, r in rows.items() if k != "shipped" and worst(r, "content_vs_fast") <= limit}
+        style_limit = args.max_style_regression * worst(rows["shipped"], "style_vs_fast")
+        ok = {k: r for k, r in rows.items() if k != "shipped" and worst(r, "content_vs_fast") <= limit
+              and worst(r, "style_vs_fast") <= style_limit}
         best = min(ok, key=lambda k: worst(ok[k], "style_vs_fast")) if ok else "shipped"
         for k, r in rows.items():
             cells = "  ".join(f"{size}: style x{v['style_vs_fast']:.3f} content x{v['content_vs_fast']:.3f}"

@@ -69,7 +69,7 @@ class LiveStats:
 
 
 class LiveApp:
-    """``stylizers``: (name, :class:`~realtime.frames.FrameStylizer`) pairs; the stylize stage runs the
+    """``stylizers``: (name, :class:`~video.stylize_step.FrameStylizer`) pairs; the stylize stage runs the
     network's half (``stylize_small``), the smooth stage the rest (``finish``).
     ``smoother``: called as ``smoother(frame, stylized)``, with ``reset()``; ``None`` disables
     temporal smoothing.

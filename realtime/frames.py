@@ -7,31 +7,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
-
-
-class FrameStylizer(Protocol):
-    """What the live loop gets from ``models`` for one style (:class:`models.inference.runtime.Stylizer` and a
-    bank's entries are such). Frames are ``H×W×3 uint8 RGB``.
-
-    The stylize stage runs only :meth:`stylize_small` (the network at ``model_size``, which the auto-size
-    controller sets from the time this call takes) and the smooth stage :meth:`finish` (the scale-up to the
-    frame and the blend by ``strength``); ``__call__`` is both in one."""
-
-    strength: float
-    model_size: int | None  # the short side the network runs at; None: the frame's own
-
-    def __call__(self, frame: np.ndarray) -> np.ndarray: ...
-
-    def stylize_small(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(the frame at the network's size, its stylization at that size)."""
-        ...
-
-    def finish(self, small_out: np.ndarray, frame: np.ndarray, small_in: np.ndarray | None = None) -> np.ndarray:
-        """``small_out`` scaled to ``frame``'s size (edge-aware, guided by the frame), blended by ``strength``."""
-        ...
 
 
 @dataclass

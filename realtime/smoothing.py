@@ -25,6 +25,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from realtime.frames import Frame, Stylized
+from video.stylize_step import smooth_then_finish
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ class SmoothingControl:
 
 
 class SmoothStage:
-    """The smooth stage: :class:`~realtime.frames.Stylized` in, the :class:`Frame` to show out.
+    """The smooth stage: :class:`~realtime.frames.Stylized` in, the :class:`Frame` to show out; the second half
+    of the stylize → smooth step that ``render`` shares (:func:`video.stylize_step.smooth_then_finish`).
 
     Smooths ``network_out`` (``smoother(network_in, network_out)``, with ``reset()``) when
     the item asks for it, then ``finish``-es it to the frame's size. ``control``: a
@@ -157,15 +159,13 @@ class SmoothStage:
             if self.smoother is not None:
                 self.smoother.reset()
             self._epoch, self._count = item.epoch, 0
-        out = item.network_out
         smoothing = item.smooth and self.smoother is not None
+        smoother = None
         if smoothing:
             every = self.control.level.every if self.control is not None else 1
-            if self._count % every == 0:
-                out = self.smoother(item.network_in, out)
+            smoother = self.smoother if self._count % every == 0 else None
             self._count += 1
-        if item.finish is not None:
-            out = item.finish(out, item.original, item.network_in)
+        out = smooth_then_finish(item.network_out, item.original, item.network_in, smoother, item.finish)
         ms = 1000 * (time.perf_counter() - t0)
         self.ms.append(ms)
         if smoothing and self.control is not None:

@@ -42,7 +42,7 @@ class ListSource:
 
 
 class FakeStylizer:
-    """A :class:`realtime.frames.FrameStylizer` that inverts (or tints) frames after ``delay`` seconds, at the
+    """A :class:`video.stylize_step.FrameStylizer` that inverts (or tints) frames after ``delay`` seconds, at the
     frame's own size whatever ``model_size`` says."""
 
     def __init__(self, delay: float = 0.0, tint: int | None = None) -> None:

@@ -29,6 +29,14 @@ def warping_errors(inputs: Iterable[np.ndarray], outputs: Iterable[np.ndarray],
 
     ``inputs`` and ``outputs`` are frame iterables of equal length and size (``H×W×3 uint8 RGB``).
     """
+    out_errors, in_errors = pair_errors(inputs, outputs, method)
+    return float(np.mean(out_errors)), float(np.mean(in_errors)), len(out_errors)
+
+
+def pair_errors(inputs: Iterable[np.ndarray], outputs: Iterable[np.ndarray],
+                method: str = "dis") -> tuple[list[float], list[float]]:
+    """E_t for every frame pair (t, t+1): of the outputs, and of the inputs themselves (the seams of a chunked
+    render are measured on these)."""
     flow = FlowEstimator(method, "medium")
     out_errors, in_errors = [], []
     prev_in = prev_out = None
@@ -42,7 +50,7 @@ def warping_errors(inputs: Iterable[np.ndarray], outputs: Iterable[np.ndarray],
         prev_in, prev_out = frame_in, frame_out
     if not out_errors:
         raise ValueError("need at least two frames")
-    return float(np.mean(out_errors)), float(np.mean(in_errors)), len(out_errors)
+    return out_errors, in_errors
 
 
 def _paired(inputs: Iterable[np.ndarray], outputs: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -22,6 +22,7 @@ from models.errors import UserError
 from video import resume as resume_state
 from video.decode import InputError, is_pattern, open_input
 from video.encode import H264Encoder
+from video.render_pipeline import RenderPipeline
 
 MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
 
@@ -45,6 +46,43 @@ class RenderResult:
     resized: int = 0  # frames scaled to the first frame's size because the stream changed size
 
 
+class AudioTrack:
+    """The input's audio in an output MP4: its packets copied as they are where MP4 carries the codec, else
+    re-encoded to AAC. ``mode``: "copied", "re-encoded to aac" or "none"."""
+
+    def __init__(self, container, audio_stream) -> None:
+        self.container = container
+        self.stream = None
+        self.mode = "none"
+        if audio_stream is None:
+            return
+        if audio_stream.codec_context.name in MP4_AUDIO:
+            self.stream = container.add_stream_from_template(audio_stream)
+            self.mode = "copied"
+        else:
+            rate = audio_stream.codec_context.sample_rate or 48000
+            self.stream = container.add_stream("aac", rate=rate)
+            self.stream.layout = audio_stream.codec_context.layout
+            self.mode = "re-encoded to aac"
+
+    def write(self, packet) -> None:
+        if self.stream is None:
+            return
+        if self.mode == "copied":
+            packet.stream = self.stream
+            self.container.mux(packet)
+            return
+        for frame in packet.decode():
+            frame.pts = None
+            for out in self.stream.encode(frame):
+                self.container.mux(out)
+
+    def flush(self) -> None:
+        if self.stream is not None and self.mode != "copied":
+            for out in self.stream.encode(None):
+                self.container.mux(out)
+
+
 class Mp4Output:
     """Video encoder plus audio pass-through in one MP4, written to ``.NAME.part.mp4`` until done."""
 
@@ -58,40 +96,18 @@ class Mp4Output:
         self.video = H264Encoder(self.container, fps, size, codec=opts.codec, rotation=rotation,
                                  options={"crf": str(opts.crf), "preset": opts.preset})
         self.prefix: Path | None = None  # set by a resumed render: the saved part's video
-        self.audio_in = audio_stream
-        self.audio_out = None
-        self.audio_mode = "none"
-        self._resampler = None
-        if audio_stream is not None:
-            if audio_stream.codec_context.name in MP4_AUDIO:
-                self.audio_out = self.container.add_stream_from_template(audio_stream)
-                self.audio_mode = "copied"
-            else:
-                rate = audio_stream.codec_context.sample_rate or 48000
-                self.audio_out = self.container.add_stream("aac", rate=rate)
-                self.audio_out.layout = audio_stream.codec_context.layout
-                self.audio_mode = "re-encoded to aac"
+        self.audio = AudioTrack(self.container, audio_stream)
+        self.audio_mode = self.audio.mode
 
     def write_video(self, image: np.ndarray, seconds: float | None) -> None:
         self.video.write(image, seconds)
 
     def write_audio(self, packet) -> None:
-        if self.audio_out is None:
-            return
-        if self.audio_mode == "copied":
-            packet.stream = self.audio_out
-            self.container.mux(packet)
-            return
-        for frame in packet.decode():
-            frame.pts = None
-            for out in self.audio_out.encode(frame):
-                self.container.mux(out)
+        self.audio.write(packet)
 
     def _close(self) -> None:
         self.video.flush()
-        if self.audio_out is not None and self.audio_mode != "copied":
-            for out in self.audio_out.encode(None):
-                self.container.mux(out)
+        self.audio.flush()
         self.container.close()
         if self.prefix is not None:  # a resumed render: the saved part's video goes in front, unchanged
             whole = self.tmp.with_name(f".{self.path.stem}.stitch{self.path.suffix or '.mp4'}")
@@ -143,14 +159,16 @@ class FramesOutput:
             p.unlink(missing_ok=True)
 
 
-def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np.ndarray],
-           smoother=None, options: RenderOptions | None = None,
+def render(input_path: str, output_path: str, stylizer, smoother=None, options: RenderOptions | None = None,
            progress: Callable[[int, int | None, float], None] | None = None,
            resume_key: str | None = None, resume: bool = False) -> RenderResult:
     """Stylize every frame of ``input_path`` into ``output_path``; see the module docstring.
 
-    ``stylize``: ``H×W×3 uint8 RGB`` → same; ``smoother``: called as ``smoother(frame,
-    stylized)`` in order (temporal consistency), or None for per-frame stylization.
+    ``stylizer``: a frame stylizer (``stylize_small`` and ``finish`` on ``H×W×3 uint8 RGB`` frames,
+    :mod:`video.stylize_step`; a plain function goes in :class:`~video.stylize_step.PerFrame`);
+    ``smoother``: a :class:`~video.temporal.TemporalSmoother` for temporal consistency, or None for
+    per-frame stylization. The frames go through :class:`~video.render_pipeline.RenderPipeline`
+    (motion, network and smoothing in threads of their own) while this thread decodes and encodes.
     ``resume_key`` (:func:`video.resume.fingerprint`): keep an interrupted MP4 render for
     ``resume=True``, which continues the one saved under the same key.
     """
@@ -168,13 +186,25 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
     info = reader.info
     output = None
     skip = 0  # input frames already in the saved part
-    early_audio = []  # audio that precedes the first decoded video frame (decoder delay)
+    early_audio = []  # audio that precedes the first video frame written (decoder delay, the pipeline's)
     size, resized = None, 0
-    frames, t0 = 0, time.monotonic()
+    frames, decoded, t0 = 0, 0, time.monotonic()  # frames: in the output (a saved part's included)
+    pipeline = RenderPipeline(stylizer, smoother)
+
+    def write(job) -> None:
+        nonlocal frames
+        with resume_state.uninterrupted():  # a frame written is a frame counted, whenever Ctrl-C comes
+            output.write_video(job.output, job.seconds)
+            frames += 1
+        while early_audio:
+            output.write_audio(early_audio.pop(0))
+        if progress:
+            progress(frames, info.frames, time.monotonic() - t0)
+
     try:
         for kind, item in reader.packets():
             if kind == "audio":
-                if output is None:
+                if output is None or frames == 0 or early_audio:  # no video written yet: the muxer wants it first
                     early_audio.append(item)
                 else:
                     output.write_audio(item)
@@ -195,29 +225,25 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
 
                 image = cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
                 resized += 1
-            if frames < skip:  # stylized before the interrupt: already copied
+            if decoded < skip:  # stylized before the interrupt: already copied
+                decoded += 1
                 frames += 1
-                if frames == skip and smoother is not None and hasattr(smoother, "prime"):
+                if decoded == skip and smoother is not None:  # before the pipeline has seen a frame
                     smoother.prime(image, last_out)
                 while early_audio:
                     output.write_audio(early_audio.pop(0))
                 continue
-            out = stylize(image)
-            if smoother is not None:
-                out = smoother(image, out)
-            with resume_state.uninterrupted():  # a frame written is a frame counted, whenever Ctrl-C comes
-                output.write_video(out, seconds)
-                frames += 1
-            while early_audio:
-                output.write_audio(early_audio.pop(0))
-            if progress:
-                progress(frames, info.frames, time.monotonic() - t0)
+            decoded += 1
+            for job in pipeline.submit(image, seconds):
+                write(job)
+        for job in pipeline.drain():
+            write(job)
         if reader.corrupt and not opts.keep_going:
             raise InputError(f"{input_path}: damaged after {frames} frames ({reader.corrupt}); "
                              "--keep-going keeps the frames that decode")
         if output is None:
             raise InputError(f"{input_path}: no video frame could be decoded")
-        if frames < skip:
+        if decoded < skip:
             raise InputError(f"--resume: {input_path} has fewer frames than the saved part ({skip})")
         output.finish()
         if resume_key:
@@ -239,6 +265,7 @@ def render(input_path: str, output_path: str, stylize: Callable[[np.ndarray], np
             output.abort()
         raise
     finally:
+        pipeline.close()
         reader.close()
     return RenderResult(Path(output_path), frames, time.monotonic() - t0, output.audio_mode, reader.corrupt, resized)
 

@@ -23,6 +23,8 @@ The same smoother serves the live loop (ultrafast DIS at a low resolution, a few
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from video.flow import FlowEstimator, inside_frame, reliable_mask, resize_flow, to_gray, warp
@@ -115,20 +117,35 @@ def blend_weight(mask: np.ndarray, lam: float) -> np.ndarray:
 MIN_FLOW_SIDE = 16  # DIS needs 12 px; a smaller frame passes through unsmoothed
 
 
+@dataclass(frozen=True)
+class Motion:
+    """How one input frame moved from the previous one, at the flow's size: ``back`` (``h×w×2 float32``,
+    where each pixel was in the previous frame) and ``weight`` (``h×w float32``, the warped previous
+    output's share: 0 where the flow is unreliable). It depends on the input frames only, so it can be
+    computed ahead of the network (``render``'s pipeline)."""
+
+    back: np.ndarray
+    weight: np.ndarray
+    reliable: float  # the fraction of reliable pixels
+
+
 class TemporalSmoother:
     """Call with (input frame, its stylization) in order; returns the consistent output.
 
-    ``strength``: the weight on the warped previous output where the flow is reliable
-    (λ = strength / (1 − strength)). ``flow_width``: compute the flow at this width (None:
-    full resolution). ``keep_texture``: restore the current stylization's detail energy after
-    the blend (``restore_texture``); off: the plain blend. ``cubic``: warp the previous output
-    bicubically (off: bilinear, cheaper and a little softer). The three may be changed between
-    calls (the live loop trades quality for time with them); the next call still continues
-    from the previous output.
+    The call is two halves that may run in different threads: :meth:`motion` (the input frames only: the
+    flow from the previous frame, its reliability) and :meth:`apply` (the stylization blended with the
+    previous output warped along that motion). ``strength``: the weight on the warped previous output
+    where the flow is reliable (λ = strength / (1 − strength)). ``flow_width``: compute the flow at this
+    width (None: full resolution). ``keep_texture``: restore the current stylization's detail energy after
+    the blend (``restore_texture``); off: the plain blend. ``cubic``: warp the previous output bicubically
+    (off: bilinear, cheaper and a little softer). The three may be changed between calls (the live loop
+    trades quality for time with them); the next call still continues from the previous output.
+    ``both_directions_at_once``: the backward and forward flows in two threads (render's pipeline).
     """
 
     def __init__(self, strength: float = 0.6, method: str = "dis", preset: str = "ultrafast",
-                 flow_width: int | None = 160, keep_texture: bool = True, cubic: bool = True) -> None:
+                 flow_width: int | None = 160, keep_texture: bool = True, cubic: bool = True,
+                 both_directions_at_once: bool = False) -> None:
         if not 0.0 <= strength < 1.0:
             raise ValueError("smoothing strength must be in [0, 1)")
         self.lam = strength / (1.0 - strength)
@@ -136,6 +153,12 @@ class TemporalSmoother:
         self.keep_texture = keep_texture
         self.cubic = cubic
         self._flow = FlowEstimator(method, preset)
+        self._pool = None
+        if both_directions_at_once and method != "raft":  # one estimator per direction: DIS keeps state
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._flow_fwd = FlowEstimator(method, preset)
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="stylecam-flow")
         self._prev_luma: np.ndarray | None = None  # the previous frame's luma at full size
         self._prev_gray: np.ndarray | None = None  # ... at the flow's size
         self._prev_out: np.ndarray | None = None
@@ -159,22 +182,36 @@ class TemporalSmoother:
         self._prev_gray, self._prev_out = self._flow_size(self._prev_luma), output
 
     def __call__(self, frame: np.ndarray, stylized: np.ndarray) -> np.ndarray:
+        return self.apply(stylized, self.motion(frame))
+
+    def motion(self, frame: np.ndarray) -> Motion | None:
+        """The motion from the previous frame given here to ``frame`` (``None`` for the first, or after a
+        change of size); remembers ``frame`` for the next call."""
         luma = to_gray(frame)
         gray = self._flow_size(luma)
         prev_gray = self._prev_gray
         if prev_gray is not None and prev_gray.shape != gray.shape and self._prev_luma.shape == luma.shape:
             prev_gray = self._flow_size(self._prev_luma)  # the flow's width changed since the last frame
-        if prev_gray is not None and self._has_previous(stylized.shape) \
-                and prev_gray.shape == gray.shape and min(gray.shape) >= MIN_FLOW_SIDE:
-            back = self._flow(gray, prev_gray)  # where each pixel of this frame was in the previous one
-            fwd = self._flow(prev_gray, gray)
+        motion = None
+        if prev_gray is not None and prev_gray.shape == gray.shape and min(gray.shape) >= MIN_FLOW_SIDE:
+            if self._pool is not None:
+                fwd_job = self._pool.submit(self._flow_fwd, prev_gray, gray)
+                back = self._flow(gray, prev_gray)  # where each pixel of this frame was in the previous one
+                fwd = fwd_job.result()
+            else:
+                back, fwd = self._flow(gray, prev_gray), self._flow(prev_gray, gray)
             mask = reliable_mask(back, fwd) & inside_frame(back)
-            self.reliable_fraction = float(mask.mean())
-            out = self._blend(stylized, back, blend_weight(mask, self.lam))
-        else:
-            out = self._first(stylized)
+            motion = Motion(back, blend_weight(mask, self.lam), float(mask.mean()))
         self._prev_luma, self._prev_gray = luma, gray
-        return out
+        return motion
+
+    def apply(self, stylized: np.ndarray, motion: Motion | None) -> np.ndarray:
+        """``stylized`` made consistent with the previous output along ``motion`` (from :meth:`motion` of its
+        input frame); as it is when there is no motion or no previous output of its size."""
+        if motion is not None and self._has_previous(stylized.shape):
+            self.reliable_fraction = motion.reliable
+            return self._blend(stylized, motion.back, motion.weight)
+        return self._first(stylized)
 
     # The full-resolution half: the previous output warped along ``back`` (at the flow's size), blended with
     # the new stylization by ``weight`` (ditto), its texture restored. :class:`DeviceSmoother` runs it on a GPU.
@@ -216,5 +253,7 @@ RENDER_STRENGTH = 0.6
 
 
 def render_smoother(method: str = "dis", strength: float = RENDER_STRENGTH) -> TemporalSmoother:
-    """For offline rendering: flow at full resolution (DIS medium, as QUALITY.md measures, or Farnebäck)."""
-    return TemporalSmoother(strength=strength, method=method, preset="medium", flow_width=None)
+    """For offline rendering: flow at full resolution (DIS medium, as QUALITY.md measures, or Farnebäck), both
+    directions at once."""
+    return TemporalSmoother(strength=strength, method=method, preset="medium", flow_width=None,
+                            both_directions_at_once=True)

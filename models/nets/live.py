@@ -90,7 +90,8 @@ def overlapping_state(state: dict[str, torch.Tensor], patch: int) -> dict[str, t
     """The weights of a patch network without ``overlap`` as those of the same network with it, computing the
     same picture: the old ``patch``-wide head kernel sits in the middle of the new ``2·patch`` one (the new
     head, on features padded by one patch, puts output pixel ``o`` of patch ``i`` at kernel index
-    ``o - patch·i + patch/2``), zeros around it. Training then learns to blend the neighbours (a warm start, issue 18)."""
+    ``o - patch·i + patch/2``), zeros around it. Training then learns to blend the neighbours (a warm start,
+    issue 18)."""
     out = dict(state)
     old = state["head.weight"]
     if old.shape[-1] != patch:

@@ -64,3 +64,17 @@ def distill_bank(teachers: list[TransformerNet], sampler: CropSampler, steps: in
                        lambda: {"steps": steps, "batch": batch, "lr": lr}, device,
                        checkpoint_seconds=checkpoint_seconds, on_step=on_step), resume=resume)
     return bank.eval().cpu(), outcome.steps, outcome.seconds
+
+
+BANK_STYLE_KEYS = ("name", "artist", "title", "year", "style_sha256", "command")
+
+
+def bank_metadata(name: str, teacher_metas: list[dict], sources: list[str], command: str, steps: int,
+                  seconds: float, size: int, batch: int, lr: float) -> tuple[dict, list[dict]]:
+    """(the bank file's metadata, one entry per painting: what each teacher's file said about it)."""
+    styles = [{k: m[k] for k in BANK_STYLE_KEYS if k in m} for m in teacher_metas]
+    meta = {"name": name, "tier": teacher_metas[0].get("tier", "fast"), "value_range": "RGB float [0, 1] in and out",
+            "command": command,
+            "train": {"method": "distilled from single-style networks", "sources": sources, "final_step": steps,
+                      "train_seconds": round(seconds, 1), "size": size, "batch": batch, "lr": lr}}
+    return meta, styles

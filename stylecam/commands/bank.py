@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     from models.inference.device import resolve_device
     from models.inference.registry import load_style, resolve, save_bank, training_run_dir, user_style_path
-    from models.training.bank import distill_bank
+    from models.training.bank import bank_metadata, distill_bank
     from models.training.data import CropSampler, list_images
     from stylecam.progress import Progress
 
@@ -71,12 +71,8 @@ def run(args: argparse.Namespace) -> int:
     if result is None:
         return 130
     bank, steps, seconds = result
-    keep = ("name", "artist", "title", "year", "style_sha256", "command")
-    styles = [{k: m[k] for k in keep if k in m} for m in metas]
-    meta = {"name": args.name, "tier": metas[0].get("tier", "fast"), "value_range": "RGB float [0, 1] in and out",
-            "command": "stylecam " + shlex.join(args.argv),
-            "train": {"method": "distilled from single-style networks", "sources": sources, "final_step": steps,
-                      "train_seconds": round(seconds, 1), "size": args.size, "batch": args.batch, "lr": args.lr}}
+    meta, styles = bank_metadata(args.name, metas, sources, "stylecam " + shlex.join(args.argv), steps, seconds,
+                                 args.size, args.batch, args.lr)
     path = save_bank(bank, meta, styles, out)
     print(f"wrote {path} (bank {args.name!r}: {', '.join(s.get('name', '?') for s in styles)})")
     return 0

@@ -145,10 +145,11 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from models.inference.registry import default_style_name, has_tier, save_style
+    from models.inference.registry import default_style_name, has_tier
     from models.inference.runtime import Stylizer
+    from models.inference.timing import eager_baseline, stand_in_style
     from models.nets.cost import frame_flops
-    from models.nets.transformer import TIERS, TransformerNet, build_network, count_parameters
+    from models.nets.transformer import count_parameters
     from realtime.autosize import parse_model_size
     from realtime.sources import parse_size
 
@@ -187,8 +188,7 @@ def run(args: argparse.Namespace) -> int:
         for tier in tiers:
             spec, spec_tier = style, tier
             if tier is not None and not has_tier(style, tier):
-                spec = save_style(build_network(TIERS[tier]), {"name": f"untrained-{tier}"},
-                                  Path(tmp) / f"{tier}.safetensors")
+                spec = stand_in_style(tier, tmp)
                 spec_tier = None
             stylizers += [Stylizer(spec, device=args.device, model_size=args.model_size, backend=b, decoder=d,
                                    prefer_decoder="vgg19", tier=spec_tier) for b in backends for d in decoders]
@@ -205,13 +205,7 @@ def run(args: argparse.Namespace) -> int:
          "decoder": s.meta.get("decoder"), "compile_or_load_s": round(s.load_seconds, 3),
          "from_cache": s.from_cache}) for s in stylizers]
     if args.baseline:
-        johnson = TransformerNet(TIERS["quality"]).eval().to(stylizer.device)
-        x = torch.from_numpy(frame).permute(2, 0, 1).unsqueeze(0).float().div(255).to(stylizer.device)
-
-        def eager(_frame):
-            with torch.inference_mode():
-                return johnson(x).cpu()
-
+        eager, johnson = eager_baseline(frame, stylizer.device)
         results.append(summarize("Johnson et al. 2016 size, eager PyTorch fp32",
                                  time_frames(eager, frame, args.frames, args.warmup),
                                  count_parameters(johnson), frame_flops(johnson, h, w) / 1e9,

@@ -18,6 +18,7 @@ from tests.video.media import make_clip, moving_frame, probe
 from video.decode import InputError
 from video.metrics import video_frames, warping_errors
 from video.render import render
+from video.stylize_step import PerFrame
 from video.temporal import render_smoother
 
 
@@ -28,7 +29,7 @@ def invert(frame: np.ndarray) -> np.ndarray:
 def test_feature_frames_timestamps_audio_and_rotation_are_kept(tmp_path):
     src = make_clip(tmp_path / "in.mp4", frames=16, rotation=90)
     out = tmp_path / "out.mp4"
-    result = render(str(src), str(out), invert)
+    result = render(str(src), str(out), PerFrame(invert))
     a, b = probe(src), probe(out)
     assert result.frames == 16 and b["times"] == a["times"] and b["size"] == a["size"]
     assert b["rotation"] == 90 and b["codec"] == "h264" and b["pix_fmt"] == "yuv420p"
@@ -40,7 +41,7 @@ def test_variable_frame_rate_and_pcm_audio(tmp_path):
     times = [0.0, 0.05, 0.07, 0.2, 0.21, 0.4, 0.41, 0.6]
     src = make_clip(tmp_path / "in.mov", frames=8, audio="pcm_s16le", times=times)
     out = tmp_path / "out.mp4"
-    result = render(str(src), str(out), invert)
+    result = render(str(src), str(out), PerFrame(invert))
     b = probe(out)
     assert b["times"] == pytest.approx(times, abs=1e-3)
     assert result.audio == "re-encoded to aac" and b["audio"]["codec"] == "aac" and b["audio"]["packets"] >= 5
@@ -48,7 +49,7 @@ def test_variable_frame_rate_and_pcm_audio(tmp_path):
 
 def test_faststart_puts_the_index_first(tmp_path):
     out = tmp_path / "out.mp4"
-    render(str(make_clip(tmp_path / "in.mp4")), str(out), invert)
+    render(str(make_clip(tmp_path / "in.mp4")), str(out), PerFrame(invert))
     head = out.read_bytes()[:4096]
     assert head.find(b"moov") != -1 and head.find(b"moov") < max(head.find(b"mdat"), 4096)
 
@@ -57,7 +58,7 @@ def test_image_sequence_in_and_frames_out(tmp_path):
     for i in range(5):
         write_rgb(tmp_path / "seq" / f"{i + 1:05d}.png", moving_frame(i))
     out_pattern = str(tmp_path / "out" / "%04d.png")
-    result = render(str(tmp_path / "seq" / "%05d.png"), out_pattern, invert,
+    result = render(str(tmp_path / "seq" / "%05d.png"), out_pattern, PerFrame(invert),
                     options=__import__("video.render", fromlist=["RenderOptions"]).RenderOptions(fps=12))
     assert result.frames == 5 and sorted(p.name for p in (tmp_path / "out").iterdir())[0] == "0001.png"
     mp4 = tmp_path / "seq.mp4"
@@ -118,7 +119,7 @@ def test_interrupt_leaves_no_output_and_keeps_a_previous_one(tmp_path):
         return frame
 
     with pytest.raises(KeyboardInterrupt):
-        render(str(src), str(out), interrupted)
+        render(str(src), str(out), PerFrame(interrupted))
     assert out.read_bytes() == b"previous render"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "out.mp4"]
 
@@ -131,8 +132,8 @@ def test_feature_temporal_consistency_lowers_the_warping_error(tmp_path):
         return np.clip(255 - frame.astype(int) + rng.integers(-40, 40, frame.shape), 0, 255).astype(np.uint8)
 
     plain, smooth = tmp_path / "plain.mp4", tmp_path / "smooth.mp4"
-    render(str(src), str(plain), flickery)
-    render(str(src), str(smooth), flickery, render_smoother("dis"))
+    render(str(src), str(plain), PerFrame(flickery))
+    render(str(src), str(smooth), PerFrame(flickery), render_smoother("dis"))
     inputs = probe(src)["images"]
     e_plain, floor, _ = warping_errors(inputs, probe(plain)["images"])
     e_smooth, _, _ = warping_errors(inputs, probe(smooth)["images"])
@@ -142,7 +143,7 @@ def test_feature_temporal_consistency_lowers_the_warping_error(tmp_path):
 def test_temporal_error_command(tmp_path, capsys):
     src = make_clip(tmp_path / "in.mp4", frames=8, audio=None)
     out = tmp_path / "out.mp4"
-    render(str(src), str(out), invert)
+    render(str(src), str(out), PerFrame(invert))
     assert main(["temporal-error", str(src), str(out), "--json"]) == 0
     import json
 
@@ -161,7 +162,7 @@ def test_unreadable_input_error_type(tmp_path):
     bad = tmp_path / "x.mp4"
     bad.write_bytes(b"not a video")
     with pytest.raises(InputError):
-        render(str(bad), str(tmp_path / "o.mp4"), invert)
+        render(str(bad), str(tmp_path / "o.mp4"), PerFrame(invert))
 
 
 def test_full_disk_ends_with_a_message_and_no_partial_file(tmp_path):
@@ -259,24 +260,24 @@ def test_resume_continues_with_the_same_frames_times_and_audio_as_one_run(tmp_pa
     times = [i / 24 + (0.02 if i % 5 == 0 else 0.0) for i in range(40)]  # variable frame rate
     src = make_clip(tmp_path / "in.mp4", frames=40, times=times, size=(96, 64), rotation=90)
     whole, out = tmp_path / "whole.mp4", tmp_path / "out.mp4"
-    render(str(src), str(whole), StopAt(), render_smoother(), resume_key="k")
+    render(str(src), str(whole), PerFrame(StopAt()), render_smoother(), resume_key="k")
     with pytest.raises(KeyboardInterrupt):
-        render(str(src), str(out), StopAt(stop=17), render_smoother(), resume_key="k")
+        render(str(src), str(out), PerFrame(StopAt(stop=17)), render_smoother(), resume_key="k")
     assert not out.exists() and (tmp_path / ".out.mp4.resume" / "video.mp4").is_file()
     saved = probe(tmp_path / ".out.mp4.resume" / "video.mp4")["images"]
     assert len(saved) == 16
     with pytest.raises(UserError, match="other options"):
-        render(str(src), str(out), StopAt(), render_smoother(), resume_key="another", resume=True)
+        render(str(src), str(out), PerFrame(StopAt()), render_smoother(), resume_key="another", resume=True)
     with pytest.raises(KeyboardInterrupt):  # stopped again before a new frame: the saved part stays as it was
-        render(str(src), str(out), StopAt(stop=1), render_smoother(), resume_key="k", resume=True)
+        render(str(src), str(out), PerFrame(StopAt(stop=1)), render_smoother(), resume_key="k", resume=True)
     assert probe(tmp_path / ".out.mp4.resume" / "video.mp4")["images"][-1].tobytes() == saved[-1].tobytes()
     with pytest.raises(KeyboardInterrupt):  # stopped after 4 new frames: 20 saved
-        render(str(src), str(out), StopAt(stop=5), render_smoother(), resume_key="k", resume=True)
+        render(str(src), str(out), PerFrame(StopAt(stop=5)), render_smoother(), resume_key="k", resume=True)
     assert len(probe(tmp_path / ".out.mp4.resume" / "video.mp4")["images"]) == 20
     rest, smoother = StopAt(), render_smoother()
     primed = []
     smoother.prime = lambda frame, output: primed.append((frame, output))
-    result = render(str(src), str(out), rest, smoother, resume_key="k", resume=True)
+    result = render(str(src), str(out), PerFrame(rest), smoother, resume_key="k", resume=True)
     assert rest.calls == 40 - 20 and result.frames == 40  # only the frames not yet stylized
     a, b, c = probe(src), probe(out), probe(whole)
     assert b["times"] == a["times"] == c["times"] and b["audio"] == a["audio"] and b["rotation"] == 90
@@ -310,12 +311,12 @@ def test_a_signal_while_a_frame_is_encoded_leaves_a_part_that_resumes(tmp_path, 
     try:
         monkeypatch.setattr(H264Encoder, "write", write_then_signal)
         with pytest.raises(KeyboardInterrupt):
-            render(str(src), str(out), invert, resume_key="k")
+            render(str(src), str(out), PerFrame(invert), resume_key="k")
     finally:
         signal.signal(signal.SIGINT, previous)
     monkeypatch.setattr(H264Encoder, "write", original)
     assert len(probe(tmp_path / ".out.mp4.resume" / "video.mp4")["images"]) == 10
-    assert render(str(src), str(out), invert, resume_key="k", resume=True).frames == 24
+    assert render(str(src), str(out), PerFrame(invert), resume_key="k", resume=True).frames == 24
     assert probe(out)["times"] == probe(src)["times"]
 
 

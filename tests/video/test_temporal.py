@@ -161,3 +161,15 @@ def test_smoother_continues_from_its_previous_output_when_the_flow_width_changes
     smoother.flow_width = 96  # the live loop's smoothing stepped down between two frames
     out = smoother(shift(big, 2, 0), np.full_like(big, 200))
     assert out[30:-30, 30:-30].mean() < 60  # blended with the previous (dark) output, not started afresh
+
+
+def test_feature_motion_then_apply_is_the_call_and_both_directions_at_once_change_nothing(texture):
+    frames = [shift(texture, 2 * i, i) for i in range(5)]
+    rng = np.random.default_rng(3)
+    stylized = [np.clip(f.astype(int) + rng.integers(-30, 30, f.shape), 0, 255).astype(np.uint8) for f in frames]
+    one = TemporalSmoother(strength=0.6, preset="medium", flow_width=None)
+    split = TemporalSmoother(strength=0.6, preset="medium", flow_width=None, both_directions_at_once=True)
+    motions = [split.motion(f) for f in frames]  # all ahead of time, as render's pipeline may
+    assert motions[0] is None and all(m.back.shape == texture.shape[:2] + (2,) for m in motions[1:])
+    for f, s, m in zip(frames, stylized, motions):
+        assert np.array_equal(one(f, s), split.apply(s, m))

@@ -62,3 +62,13 @@ def test_bank_command_writes_a_bank_with_each_styles_metadata(tmp_path, photo, c
     assert meta["command"].startswith("stylecam bank") and meta["train"]["final_step"] == 3
     assert main(["bank", "--from", "red", "--data", str(tmp_path / "photos")]) == 2  # one style is not a bank
     assert "at least two" in capsys.readouterr().err
+
+
+def test_bank_metadata_keeps_each_paintings_credits_and_the_command():
+    from models.training.bank import bank_metadata
+
+    metas = [{"name": "a", "artist": "A", "tier": "fast", "secret": 1}, {"name": "b", "year": 1900}]
+    meta, styles = bank_metadata("ab", metas, ["a", "b"], "stylecam bank --from a,b", 10, 1.234, 128, 4, 1e-3)
+    assert styles == [{"name": "a", "artist": "A"}, {"name": "b", "year": 1900}]
+    assert meta["name"] == "ab" and meta["tier"] == "fast" and meta["command"] == "stylecam bank --from a,b"
+    assert meta["train"]["final_step"] == 10 and meta["train"]["train_seconds"] == 1.2

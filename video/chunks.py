@@ -61,6 +61,7 @@ def index_frames(path: str) -> FrameIndex:
     reader = VideoFileReader(path)
     try:
         stream = reader.video
+        time_base = Fraction(stream.time_base)
         stamps = []
         for packet in reader.container.demux(stream):
             if packet.pts is not None:
@@ -80,7 +81,7 @@ def index_frames(path: str) -> FrameIndex:
         raise InputError(f"{path}: frames share timestamps; render it on one machine")
     keyframes = tuple(i for i, (_, key) in enumerate(stamps) if key)
     info = reader.info
-    return FrameIndex(pts, keyframes, Fraction(stream.time_base), Fraction(info.fps), (info.width, info.height),
+    return FrameIndex(pts, keyframes, time_base, Fraction(info.fps), (info.width, info.height),
                       rotation)
 
 

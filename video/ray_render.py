@@ -2,7 +2,7 @@
 
 The driver indexes the input's frames, cuts them into chunks (:func:`video.chunks.plan_chunks`),
 and runs one Ray task per chunk; each task builds the stylizer and the smoother from the same
-settings, renders its chunk with the smoothing warmed up on the frames before it
+settings, renders its chunk with the smoothing warmed up on the 24 frames before it
 (:func:`video.chunks.render_chunk`) and returns the chunk's MP4 as bytes (workers on other
 machines share no disk with the driver; the input travels once through Ray's object store). The
 driver joins the chunks and the input's audio into OUT (:func:`video.chunks.join_parts`), which

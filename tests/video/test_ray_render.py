@@ -33,16 +33,19 @@ def test_feature_a_ray_render_equals_one_machine_and_survives_a_dead_worker(clus
     times = [i / 24 + (0.02 if i % 7 == 0 else 0.0) for i in range(48)]
     src = make_clip(tmp_path / "in.mp4", frames=48, size=(96, 64), times=times, rotation=90)
     one, many = tmp_path / "one.mp4", tmp_path / "many.mp4"
-    assert main(["render", str(src), str(one), "--style", style, "--quiet"]) == 0
+    lossless = ["--crf", "0"]  # the chunks start with keyframes of their own: compare the pictures, not the coding
+    assert main(["render", str(src), str(one), "--style", style, "--quiet", *lossless]) == 0
     capsys.readouterr()
-    assert main(["render", str(src), str(many), "--style", style, "--quiet", "--ray", "--chunk-frames", "16"]) == 0
+    assert main(["render", str(src), str(many), "--style", style, "--quiet", "--ray", "--chunk-frames", "16",
+                 *lossless]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert "48 frames" in last and "3 chunks" in last and "fps" in last
     assert cluster.exists()  # a worker did die in chunk 1, and its chunk was done again
     a, b, c = probe(src), probe(many), probe(one)
     assert b["times"] == a["times"] and b["audio"] == a["audio"] and b["rotation"] == 90
     diffs = [np.abs(x.astype(int) - y).mean() for x, y in zip(b["images"], c["images"])]
-    assert max(diffs) < 4  # every frame, the chunks' first ones included: within coding noise of one render
+    print("mean |ray - one machine| per frame:", [round(d, 3) for d in diffs])
+    assert max(diffs) < 0.1  # every frame, the chunks' first ones included: the smoothing arrives warmed up (8 frames: 0.4)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "many.mp4", "one.mp4", "tiny.safetensors"]
 
 

@@ -45,7 +45,7 @@ def test_feature_a_ray_render_equals_one_machine_and_survives_a_dead_worker(clus
     assert b["times"] == a["times"] and b["audio"] == a["audio"] and b["rotation"] == 90
     diffs = [np.abs(x.astype(int) - y).mean() for x, y in zip(b["images"], c["images"])]
     print("mean |ray - one machine| per frame:", [round(d, 3) for d in diffs])
-    assert max(diffs) < 0.1  # every frame, the chunks' first ones included: the smoothing arrives warmed up (8 frames: 0.4)
+    assert max(diffs) < 0.1  # every frame, the chunks' first ones too: the smoothing arrives warmed up (8 frames: 0.4)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "many.mp4", "one.mp4", "tiny.safetensors"]
 
 

@@ -118,11 +118,12 @@ def render_chunk(input_path: str, index: FrameIndex, chunk: Chunk, stylizer, smo
         reader.container.seek(index.pts[first], stream=stream, backward=True, any_frame=False)
         encoder = H264Encoder(str(tmp), index.fps, index.size, format="mp4", codec=codec, rotation=index.rotation,
                               options={"crf": str(crf), "preset": preset})
-        order = []  # the frame index of each job in the pipeline, in order
+        done = 0  # jobs out of the pipeline: they come in order, from frame ``first`` on
 
         def write(job) -> None:
-            nonlocal written
-            i = order.pop(0)
+            nonlocal written, done
+            i = first + done
+            done += 1
             if i >= chunk.start:
                 encoder.write(job.output, index.seconds(i))
                 written += 1
@@ -140,8 +141,7 @@ def render_chunk(input_path: str, index: FrameIndex, chunk: Chunk, stylizer, smo
                     raise InputError(f"{input_path}: frame {seen} did not decode after a seek; render it on one "
                                      "machine")
                 seen += 1
-                order.append(i)
-                image, _ = reader._convert(frame)
+                image, _ = reader.convert(frame)
                 for job in pipeline.submit(image, None):
                     write(job)
                 if seen == chunk.end:

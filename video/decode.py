@@ -96,11 +96,11 @@ class VideoFileReader:
                         yield "audio", packet
                     continue
                 for frame in packet.decode():
-                    yield "video", self._convert(frame)
+                    yield "video", self.convert(frame)
         except av.error.FFmpegError as exc:
             self.corrupt = f"{exc.__class__.__name__}: {exc}"
 
-    def _convert(self, frame) -> tuple[np.ndarray, float]:
+    def convert(self, frame) -> tuple[np.ndarray, float]:
         check_frame_size(self.path, frame.width, frame.height)
         self.info.rotation = int(getattr(frame, "rotation", 0) or 0)
         seconds = float(frame.time) if frame.time is not None else None

@@ -145,11 +145,8 @@ class RenderPipeline:
         return job
 
     def smooth(self, job: Job) -> Job:
-        if self.smoother is None:
-            job.output = smooth_then_finish(job.network_out, job.image, job.network_in, None, self.stylizer.finish)
-        else:
-            job.output = smooth_then_finish(job.network_out, job.image, job.network_in, self.smoother,
-                                            self.stylizer.finish, motion=job.motion)
+        job.output = smooth_then_finish(job.network_out, job.image, job.network_in, self.smoother,
+                                        self.stylizer.finish, motion=job.motion)
         job.network_in = job.network_out = job.motion = None
         return job
 

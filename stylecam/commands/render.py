@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from models.errors import UserError
@@ -66,6 +67,19 @@ def _on_sigterm(signum, frame):
     raise Terminated()
 
 
+@contextmanager
+def _stoppable():
+    """Ctrl-C, SIGINT and SIGTERM stop what runs inside, also when render was started as a background job, which
+    inherits SIGINT ignored from the shell (Python then installs no handler of its own)."""
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_sigterm),
+                signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def run(args: argparse.Namespace) -> int:
     from models.images import sha256_file
     from models.inference.registry import default_style_name, video_variant
@@ -112,9 +126,9 @@ def run(args: argparse.Namespace) -> int:
     chunk_job = job if args.ray is not None else None
     Path(args.output).mkdir(parents=True, exist_ok=True)
     frames, seconds, made, skipped, worst = 0, 0.0, 0, 0, 0
-    for job in jobs:
-        from video import resume
+    from video import resume
 
+    for job in jobs:
         key = resume.fingerprint(str(job.input), settings)
         if is_done(job, key):
             skipped += 1
@@ -169,13 +183,10 @@ def _render_one(args, stylizer, input_path: str, output_path: str, options, sett
     if not resume_wanted and resume.saved_frames(out):
         print(f"stylecam: note: starting over; an interrupted render of {out} can be continued with --resume",
               file=sys.stderr)
-    # Ctrl-C and SIGINT stop the render also when it was started as a background job, which inherits SIGINT
-    # ignored from the shell (Python then installs no handler of its own)
-    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_sigterm),
-                signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
     try:
-        result = render(input_path, output_path, stylizer, smoother, options, progress,
-                        resume_key=key, resume=resume_wanted)
+        with _stoppable():
+            result = render(input_path, output_path, stylizer, smoother, options, progress,
+                            resume_key=key, resume=resume_wanted)
     except KeyboardInterrupt as exc:
         bar.close()
         kept = resume.saved_frames(out) if not is_pattern(output_path) else None
@@ -189,9 +200,6 @@ def _render_one(args, stylizer, input_path: str, output_path: str, options, sett
     except OSError as exc:
         bar.close()
         raise UserError(f"cannot write {output_path}: {exc.strerror or exc}") from None
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     bar.close()
     if result.resized:
         print(f"stylecam: warning: {input_path} changed size partway; {result.resized} frames were scaled to "
@@ -225,19 +233,15 @@ def _ray_one(args, job, input_path: str, output_path: str) -> int:
     def progress(done: int, total: int | None, elapsed: float) -> None:
         bar.update(done / total if total else None, f"{done}/{total or '?'} frames {done / max(elapsed, 1e-9):.1f} fps")
 
-    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_sigterm),
-                signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
     try:
-        result = ray_render(input_path, output_path, job, address=args.ray, workers=args.workers,
-                            chunk_frames=args.chunk_frames, progress=progress)
+        with _stoppable():
+            result = ray_render(input_path, output_path, job, address=args.ray, workers=args.workers,
+                                chunk_frames=args.chunk_frames, progress=progress)
     except KeyboardInterrupt as exc:
         bar.close()
         print(f"stylecam: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; no output written",
               file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     bar.close()
     print(f"{result.output}: {result.frames} frames in {result.seconds:.1f} s "
           f"({result.frames / max(result.seconds, 1e-9):.1f} fps) on ray ({len(result.chunks)} chunks, "

@@ -1,13 +1,13 @@
 import pytest
 import torch
 
-from models.nets.transformer import TIERS, NetConfig, TransformerNet, conv_macs, count_parameters
+from models.nets.transformer import TIERS, NetConfig, TransformerNet, build_network, conv_macs, count_parameters
 
 
-@pytest.mark.parametrize("tier", ["fast", "quality"])
-@pytest.mark.parametrize("size", [(32, 32), (37, 53)])
+@pytest.mark.parametrize("tier", ["live", "fast", "quality"])
+@pytest.mark.parametrize("size", [(32, 32), (37, 53), (8, 11)])
 def test_tiers_keep_shape_and_range(tier, size):
-    net = TransformerNet(TIERS[tier]).eval()
+    net = build_network(TIERS[tier]).eval()
     x = torch.rand(2, 3, *size)
     with torch.no_grad():
         y = net(x)

@@ -174,9 +174,13 @@ class ThreadedSink(Closing):
 
 
 
-def recorder(path: str | Path, fps: float, size: tuple[int, int]) -> ThreadedSink:
-    """An MP4 recorder (H.264) that encodes in its own thread."""
+def recording_writer(path: str | Path, fps: float, size: tuple[int, int]):
+    """The recorder's encoder (H.264 at its settings), writing in the caller's thread."""
     from video.encode import VideoWriter
 
-    return ThreadedSink(VideoWriter(path, fps, size, preset="veryfast"), max_queue=60,
-                        name="stylecam-recorder")
+    return VideoWriter(path, fps, size, preset="veryfast")
+
+
+def recorder(path: str | Path, fps: float, size: tuple[int, int]) -> ThreadedSink:
+    """An MP4 recorder (H.264) that encodes in its own thread."""
+    return ThreadedSink(recording_writer(path, fps, size), max_queue=60, name="stylecam-recorder")

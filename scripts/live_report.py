@@ -8,12 +8,13 @@ run on the whole frame? With a contact sheet per style.
 For every photo and style: the photo is cropped to 4:3 (centre) and resized to 640×480 (bicubic),
 written to WORK/photos; ``stylecam live --source PHOTO.png --no-window --frames N --record L.mp4``
 runs on it and the live output is the recording's last frame; ``stylecam image`` stylizes the same
-frame at full resolution and that output goes through the recorder's own H.264 encoder and back,
-so that codec loss is on both sides. Both are measured against the photo and the painting (its
-short side at 480 px): live ratio = live ÷ full frame (style: geometric mean over relu1_1…relu5_1;
-content: relu4_2). Prints a table per style, writes WORK/report.json and WORK/sheet_STYLE.png
-(photo | live | full frame | painting). Finished outputs in WORK are reused unless --force.
-A tier of ``default`` leaves ``--tier`` out (the command's own default).
+frame at full resolution and that output is recorded by the recorder's own H.264 encoder for as many
+frames as the live command showed, and the last one decoded back, so that codec loss is on both sides
+and the same (a recording's last frame, not a lone keyframe: see ``through_recorder``). Both are
+measured against the photo and the painting (its short side at 480 px): live ratio = live ÷ full
+frame (style: geometric mean over relu1_1…relu5_1; content: relu4_2). Prints a table per style,
+writes WORK/report.json and WORK/sheet_STYLE.png (photo | live | full frame | painting). Finished outputs in WORK
+are reused unless --force. A tier of ``default`` leaves ``--tier`` out (the command's own default).
 """
 
 from __future__ import annotations
@@ -100,12 +101,18 @@ def last_frame(video: Path) -> np.ndarray:
     return last.to_ndarray(format="rgb24")
 
 
-def through_recorder(image: np.ndarray, video: Path) -> np.ndarray:
-    """``image`` encoded by the live recorder (its H.264 settings) into ``video`` and decoded back."""
-    from realtime.sinks import recorder
+def through_recorder(image: np.ndarray, video: Path, frames: int = 1) -> np.ndarray:
+    """``image`` recorded ``frames`` times by the live recorder (its H.264 settings) into ``video``; the last frame
+    decoded back. The live output is the last of ``--frames`` recorded frames, so the full-frame output is
+    measured at the same place in a recording of the same length: a still's 150th frame is a P-frame, coded
+    at x264's P-frame quality from the frames before it, and measured ×1.20 further from the painting in style
+    than the same picture as a recording's only frame (an I-frame; the udnie fast-tier output of a validation
+    photo at the recorder's crf 20). Against one frame, the live side paid that and the full frame did not."""
+    from realtime.sinks import recording_writer
 
-    rec = recorder(video, SOURCE_FPS, (image.shape[1], image.shape[0]))
-    rec.write(image, 0.0)
+    rec = recording_writer(video, SOURCE_FPS, (image.shape[1], image.shape[0]))
+    for i in range(frames):
+        rec.write(image, i / SOURCE_FPS)
     rec.close()
     return last_frame(video)
 
@@ -133,8 +140,9 @@ def live_output(photo: Path, style: str, tag: str, args: argparse.Namespace, wor
 
 
 def full_output(photo: Path, style: str, tag: str, args: argparse.Namespace, work: Path) -> np.ndarray:
-    """The full-frame output after the recorder's encoder and back, cached as WORK/full/TAG.{png,mp4}."""
-    still, video = work / "full" / f"{tag}.png", work / "full" / f"{tag}.mp4"
+    """The full-frame output recorded as the live output was (``--frames`` frames of it) and the last frame decoded
+    back, cached as WORK/full/TAG.png and TAG__fFRAMES.mp4."""
+    still, video = work / "full" / f"{tag}.png", work / "full" / f"{tag}__f{args.frames}.mp4"
     if args.force or not still.is_file():
         still.parent.mkdir(parents=True, exist_ok=True)
         decoder = ["--decoder", args.full_decoder] if args.full_decoder else []
@@ -142,7 +150,7 @@ def full_output(photo: Path, style: str, tag: str, args: argparse.Namespace, wor
                  *decoder)
         video.unlink(missing_ok=True)
     if not video.is_file():
-        return through_recorder(read_rgb(still), video)
+        return through_recorder(read_rgb(still), video, args.frames)
     return last_frame(video)
 
 

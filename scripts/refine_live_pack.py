@@ -23,8 +23,11 @@ style: the lowest worse-of-the-two style ratio among the candidates whose conten
 at most ``--max-style-regression`` times the shipped network's; the shipped network only where no
 candidate stays within both (it is the reference, and an old one lacks the blending head). The first refinement
 chose at 256 px only, and two choices (composition, udnie) moved away from the painting at 640×480.
-``--install`` copies the chosen files into ``models/weights/live/`` (the shipped network stays
-where it wins). Writes WORK/choice.json.
+``--style-scale 480`` puts the painting in the style loss at the live frame's scale (its short side at
+480 px, as QUALITY.md measures a 640×480 frame) instead of the default 256: the photos are already
+cropped at up to 480 px (``--photo-scale 480``), so at 256 the network learned the painting's marks at
+about half the size the live frame is measured against. ``--install`` copies the chosen files into
+``models/weights/live/`` (the shipped network stays where it wins). Writes WORK/choice.json.
 """
 
 from __future__ import annotations
@@ -56,14 +59,17 @@ RECIPE = ["--steps", "{steps}", "--size", "128", "--batch", "4", "--photo-scale"
           "--lr", "5e-4", "--checkpoint-minutes", "5", "--quiet"]
 
 
-def train(style: str, painting: Path, data: list[Path], weight: float, steps: int, work: Path, threads: int) -> Path:
-    out = work / f"{style}_sw{weight:g}.safetensors"
+def train(style: str, painting: Path, data: list[Path], weight: float, steps: int, work: Path, threads: int,
+          style_scale: int = 256) -> Path:
+    scale = "" if style_scale == 256 else f"_ss{style_scale}"
+    out = work / f"{style}_sw{weight:g}{scale}.safetensors"
     if out.is_file():
         return out
     shipped = ROOT / "models" / "weights" / "live" / f"{style}.safetensors"
     argv = [sys.executable, "-m", "stylecam", "train", "--tier", "live", "--teacher", style, "--style", str(painting),
             "--data", *map(str, data), "--name", style, "--style-weight", f"{weight:g}",
-            *[a.format(steps=steps) for a in RECIPE], "--init-from", str(shipped.relative_to(ROOT)),
+            *[a.format(steps=steps) for a in RECIPE], "--style-scale", str(style_scale),
+            "--init-from", str(shipped.relative_to(ROOT)),
             "--out", str(out), "--run-dir", str(work / "runs" / out.stem), "--threads", str(threads)]
     print(" ".join(argv[2:]), flush=True)
     subprocess.run(argv, check=True, cwd=ROOT)
@@ -94,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weights-for", action="append", default=[], metavar="STYLE=W1,W2",
                     help="other style weights for one style")
     ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--style-scale", type=int, default=256,
+                    help="the painting's short side in the style loss (480: the live frame's scale)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-content", type=float, default=1.20)
     ap.add_argument("--max-style-regression", type=float, default=1.10,
@@ -122,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                      for size, (photos, paint) in sizes.items()}
         rows = {"shipped": compare(vgg, shipped, sizes, reference)}
         for w in (float(x) for x in weights_for.get(style, args.style_weights).split(",")):
-            path = train(style, painting_path, folders, w, args.steps, work, args.threads)
+            path = train(style, painting_path, folders, w, args.steps, work, args.threads, args.style_scale)
             rows[path.name] = compare(vgg, path, sizes, reference)
         limit = max(args.max_content, worst(rows["shipped"], "content_vs_fast"))
         style_limit = args.max_style_regression * worst(rows["shipped"], "style_vs_fast")

@@ -48,3 +48,17 @@ def test_parse_style_exception_without_painting():
     assert parse_style("starry=a=b.jpg") == ("starry", "a=b.jpg")
     with pytest.raises(UserError, match="NAME=PAINTING"):
         parse_style("starry")
+
+
+def test_the_full_frame_is_recorded_as_long_as_the_live_output(tmp_path):
+    """The full-frame output is measured where the live output is: the last frame of a recording as long."""
+    import av
+
+    from scripts.live_report import through_recorder
+
+    y, x = np.mgrid[0:48, 0:64]
+    image = np.stack([x * 4, y * 5, (x + y) * 2], axis=2).astype(np.uint8)
+    out = through_recorder(image, tmp_path / "r.mp4", 12)
+    with av.open(str(tmp_path / "r.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 12
+    assert out.shape == image.shape and np.abs(out.astype(int) - image).mean() < 3

@@ -68,6 +68,23 @@ class H264Encoder:
             self.container.mux(packet)
         self.frames += 1
 
+    def write_frame(self, frame, timestamp: float) -> None:
+        """A decoded ``av.VideoFrame`` of the encoded size (a lossless intermediate's), encoded as it is: no
+        conversion through RGB. The decoder's picture type is dropped, so that this encoder alone decides
+        where its keyframes go (x264 would otherwise make every incoming I-frame a keyframe)."""
+        from av.video.frame import PictureType
+
+        if (frame.width, frame.height) != self.encoded_size:
+            raise ValueError(f"frame {frame.width}x{frame.height} does not match the video's {self.encoded_size}")
+        if frame.format.name != "yuv420p":
+            frame = frame.reformat(format="yuv420p")
+        pts = max(round(timestamp / TIME_BASE), self._last_pts + 1)
+        frame.pts, frame.time_base, frame.pict_type = pts, TIME_BASE, PictureType.NONE
+        self._last_pts = pts
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
+        self.frames += 1
+
     def continue_after(self, frames: int, seconds: float) -> None:
         """Number and stamp the next frames as if ``frames`` frames, the last at ``seconds``, came before
         (a resumed render whose first part is copied in separately)."""

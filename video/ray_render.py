@@ -3,10 +3,11 @@
 The driver indexes the input's frames, cuts them into chunks (:func:`video.chunks.plan_chunks`),
 and runs one Ray task per chunk; each task builds the stylizer and the smoother from the same
 settings, renders its chunk with the smoothing warmed up on the 24 frames before it
-(:func:`video.chunks.render_chunk`) and returns the chunk's MP4 as bytes (workers on other
+(:func:`video.chunks.render_chunk`) and returns the chunk's lossless MP4 as bytes (workers on other
 machines share no disk with the driver; the input travels once through Ray's object store). The
-driver joins the chunks and the input's audio into OUT (:func:`video.chunks.join_parts`), which
-appears only when complete. A task whose worker dies is retried by Ray (``max_retries``); what a
+driver encodes the chunks, in order as they arrive, once into OUT with the render's encoder settings
+and the input's audio (:class:`video.chunks.ChunkJoiner`): the video has one render's keyframes, not
+one per chunk. OUT appears only when complete. A task whose worker dies is retried by Ray (``max_retries``); what a
 dead worker had written was in its own temporary folder, never in OUT. ``ADDRESS``: ``local``
 starts a Ray instance on this machine (``workers`` CPUs); anything else joins that cluster. Tasks
 ask for one GPU where the cluster has GPUs, else for ``cpus_per_task`` CPUs.
@@ -22,14 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.errors import UserError
-from video.chunks import WARMUP_FRAMES, Chunk, FrameIndex, index_frames, join_parts, plan_chunks, render_chunk
+from video.chunks import WARMUP_FRAMES, Chunk, ChunkJoiner, FrameIndex, index_frames, plan_chunks, render_chunk
+from video.render import RenderOptions
 
 DIE_AT_ENV = "STYLECAM_TEST_DIE_AT"  # tests: "CHUNK:FRAME:MARKER" — the first worker there exits abruptly
 
 
 @dataclass(frozen=True)
 class ChunkJob:
-    """What a worker needs besides the input: the stylizer's and smoother's settings, the encoder's."""
+    """What a worker needs besides the input: the stylizer's and smoother's settings; and the final encoder's
+    (the driver's, at the join)."""
 
     stylizer: dict  # keyword arguments of models.inference.runtime.Stylizer
     style_file: tuple[str, bytes] | None  # a style given as a file: its name and bytes, rebuilt on the worker
@@ -79,7 +82,7 @@ def _die_hook(chunk: Chunk):
 
 
 def run_chunk(input_data: bytes, input_name: str, index: FrameIndex, chunk: Chunk, job: ChunkJob) -> bytes:
-    """One Ray task: the chunk's MP4 as bytes."""
+    """One Ray task: the chunk's lossless MP4 as bytes."""
     from models.inference.runtime import Stylizer
     from video.temporal import render_smoother
 
@@ -91,8 +94,7 @@ def run_chunk(input_data: bytes, input_name: str, index: FrameIndex, chunk: Chun
     smoother = render_smoother(**job.temporal) if job.temporal is not None else None
     with tempfile.TemporaryDirectory(prefix="stylecam-chunk-") as folder:
         out = Path(folder) / f"chunk{chunk.index:05d}.mp4"
-        render_chunk(input_path, index, chunk, stylizer, smoother, out, crf=job.crf, preset=job.preset,
-                     codec=job.codec, on_frame=_die_hook(chunk))
+        render_chunk(input_path, index, chunk, stylizer, smoother, out, on_frame=_die_hook(chunk))
         return out.read_bytes()
 
 
@@ -113,6 +115,15 @@ def connect(address: str, workers: int | None):
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise UserError(f"--ray {address}: cannot reach a Ray cluster ({exc})") from None
     return ray
+
+
+def _cancel(ray, refs, joiner: ChunkJoiner) -> None:
+    joiner.abort()
+    for ref in refs:
+        try:
+            ray.cancel(ref, force=True)
+        except Exception:  # noqa: BLE001 - finished already, or the cluster is gone
+            pass
 
 
 def ray_render(input_path: str, output_path: str, job: ChunkJob, address: str = "local", workers: int | None = None,
@@ -139,27 +150,24 @@ def ray_render(input_path: str, output_path: str, job: ChunkJob, address: str = 
                                          num_gpus=1 if gpus else 0, num_cpus=0 if gpus else 1)
     data = ray.put(Path(input_path).read_bytes())
     refs = [task.remote(data, Path(input_path).name, index, c, job) for c in chunks]
-    with tempfile.TemporaryDirectory(prefix=f".{out.name}.chunks-", dir=out.parent if out.parent.exists() else None) \
-            as folder:
-        parts = []
-        try:
-            for i, ref in enumerate(refs):  # in order: the join needs them all anyway
+    joiner = ChunkJoiner(input_path, index, out, RenderOptions(crf=job.crf, preset=job.preset, codec=job.codec))
+    try:
+        with tempfile.TemporaryDirectory(prefix=f".{out.name}.chunks-", dir=out.parent) as folder:
+            for i, ref in enumerate(refs):  # in order: each is encoded while later ones render
                 part = Path(folder) / f"chunk{i:05d}.mp4"
                 part.write_bytes(ray.get(ref))
-                parts.append(part)
+                joiner.add(part)
+                part.unlink()
                 if progress:
                     progress(chunks[i].end, n, time.monotonic() - t0)
-        except ray.exceptions.RayTaskError as exc:
-            cause = exc.cause if getattr(exc, "cause", None) is not None else exc
-            if isinstance(cause, UserError):
-                raise UserError(str(cause)) from None
-            raise
-        except BaseException:
-            for ref in refs:
-                try:
-                    ray.cancel(ref, force=True)
-                except Exception:  # noqa: BLE001 - finished already, or the cluster is gone
-                    pass
-            raise
-        audio = join_parts(parts, input_path, out)
+        audio = joiner.finish()
+    except ray.exceptions.RayTaskError as exc:
+        _cancel(ray, refs, joiner)
+        cause = exc.cause if getattr(exc, "cause", None) is not None else exc
+        if isinstance(cause, UserError):
+            raise UserError(str(cause)) from None
+        raise
+    except BaseException:
+        _cancel(ray, refs, joiner)
+        raise
     return RayResult(out, n, time.monotonic() - t0, audio, chunks, slots)

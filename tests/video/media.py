@@ -62,7 +62,7 @@ def make_clip(path: Path, frames: int = 16, fps: int = 24, size: tuple[int, int]
 
 
 def probe(path: Path) -> dict:
-    """What the tests compare: frame times, size, rate, rotation, audio codec and packet count."""
+    """What the tests compare: frame times, size, rate, rotation, keyframes, audio codec and packet count."""
     import av
 
     with av.open(str(path)) as c:
@@ -71,6 +71,7 @@ def probe(path: Path) -> dict:
         info = {"times": [round(float(f.time), 4) for f in frames], "size": (v.width, v.height),
                 "rate": v.average_rate, "rotation": int(frames[0].rotation or 0) if frames else 0,
                 "pix_fmt": v.codec_context.pix_fmt, "codec": v.codec_context.name,
+                "keyframes": [i for i, f in enumerate(frames) if f.key_frame],
                 "images": [f.to_ndarray(format="rgb24") for f in frames]}
     with av.open(str(path)) as c:
         if c.streams.audio:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.video.conftest import shift
-from video.render_pipeline import OrderedStages, RenderPipeline
+from video.render_pipeline import Batched, OrderedStages, RenderPipeline
 from video.stylize_step import PerFrame, smooth_then_finish
 from video.temporal import TemporalSmoother, render_smoother
 
@@ -64,6 +64,36 @@ def test_exception_comes_after_the_items_before_it_and_stops_the_rest(error):
         with pytest.raises(type(error)):
             stages.get(timeout=5)
         assert stages.get(timeout=0.3) is None  # nothing after the failure
+    finally:
+        stages.stop()
+
+
+def test_feature_a_batched_stage_takes_what_waits_keeps_the_order_and_hands_errors_down():
+    gate, sizes = threading.Event(), []
+
+    def batched(items):
+        sizes.append(len(items))
+        gate.wait(5)  # the first call holds the stage: the next items queue before it meanwhile
+        if 13 in items:
+            raise ValueError("bad frame")
+        return [x * 10 for x in items]
+
+    stages = OrderedStages([lambda x: x, Batched(batched, 4), lambda x: x + 1], depth=2)
+    try:
+        for i in range(6):
+            assert stages.put(i, timeout=5)
+        time.sleep(0.3)
+        gate.set()
+        assert _all(stages, 6) == [10 * i + 1 for i in range(6)]
+        assert sum(sizes) == 6 and 1 < max(sizes) <= 4  # what waited went in one call, up to the batch's size
+        for i in range(10, 16):
+            stages.put(i, timeout=5)
+        got = []
+        with pytest.raises(ValueError):
+            while True:
+                got += _all(stages, 1)
+        assert got == [10 * i + 1 for i in range(10, len(got) + 10)] and len(got) < 4  # the batches before it
+        assert stages.get(timeout=0.3) is None
     finally:
         stages.stop()
 
@@ -125,3 +155,28 @@ def test_feature_motion_runs_ahead_of_the_network(texture):
     network_starts = [i for i, (kind, _) in enumerate(events) if kind == "network"]
     motions_before_second_network = [e for e in events[:network_starts[1]] if e[0] == "motion"]
     assert len(motions_before_second_network) >= 2  # the next frame's motion did not wait for the network
+
+
+def test_feature_a_batched_network_gives_the_frames_of_one_by_one(texture):
+    """Batches (a GPU's) change how many frames a network call takes, not the frames: the pipeline's output
+    equals the unbatched one, and batches did form while the network was the slow stage."""
+    calls: list[int] = []
+
+    class SlowBatchNet(PerFrame):
+        def stylize_small_batch(self, frames):
+            calls.append(len(frames))
+            time.sleep(0.03)
+            return [self.stylize_small(f) for f in frames]
+
+    frames = _clip(texture, 12)
+    runs = {}
+    for batch in (1, 4):
+        got = []
+        with RenderPipeline(SlowBatchNet(lambda f: 255 - f), render_smoother(), batch=batch) as pipe:
+            for f in frames:
+                got += [job.output for job in pipe.submit(f, None)]
+            got += [job.output for job in pipe.drain()]
+            runs[batch] = (got, list(pipe.batches))
+    assert all(np.array_equal(a, b) for a, b in zip(*(runs[b][0] for b in (1, 4)))) and len(runs[4][0]) == 12
+    assert runs[1][1] == [1] * 12 and calls == runs[4][1]
+    assert max(runs[4][1]) > 1 and max(runs[4][1]) <= 4 and sum(runs[4][1]) == 12

@@ -75,6 +75,26 @@ def test_device_and_dtype_chosen_in_one_place(monkeypatch):
         assert resolve_device("auto").type in ("cpu", "mps")
 
 
+def test_frame_batch_chosen_by_device_in_one_place():
+    from models.inference.device import frame_batch
+
+    assert frame_batch(torch.device("cpu")) == 1
+    assert frame_batch(torch.device("cuda")) > 1
+
+
+@pytest.mark.parametrize("backend", ["torchscript", "onnx"])
+def test_a_batch_of_frames_stylizes_as_one_by_one(tiny_style, photo, backend):
+    """The GPU render's batches (one network call for several frames), on the CPU's TorchScript module."""
+    frames = [photo, np.ascontiguousarray(photo[::-1]), np.ascontiguousarray(255 - photo)]
+    for size in (None, 24):
+        st = Stylizer(tiny_style, device="cpu", backend=backend, model_size=size)
+        batch, single = st.stylize_small_batch(frames), [st.stylize_small(f) for f in frames]
+        assert len(batch) == 3
+        for (bi, bo), (si, so) in zip(batch, single):
+            assert np.array_equal(bi, si) and bo.shape == so.shape and bo.dtype == np.uint8
+            assert np.abs(bo.astype(int) - so).max() <= 1
+
+
 def test_fp16_network_runs_like_fp32(tiny_style):
     # The CUDA path runs the same module in fp16; check the conversion on the CPU.
     net, _ = load_style(tiny_style)

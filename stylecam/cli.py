@@ -18,6 +18,7 @@ from stylecam.commands import (
     distill_adain,
     gallery,
     image,
+    learn,
     live,
     render,
     styles,
@@ -26,7 +27,8 @@ from stylecam.commands import (
     train_adain,
 )
 
-COMMANDS = (live, render, demo, image, styles, gallery, train, bank, train_adain, distill_adain, bench, temporal_error)
+COMMANDS = (live, render, demo, image, styles, gallery, learn, train, bank, train_adain, distill_adain, bench,
+            temporal_error)
 
 
 def build_parser() -> argparse.ArgumentParser:

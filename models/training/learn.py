@@ -1,0 +1,108 @@
+"""``stylecam learn``: any painting as a proper style in a few minutes on the CPU, by fine-tuning the pack.
+
+Training a style network from nothing takes an hour or more on two cores; a network of the shipped pack
+already knows how to keep a photo's shapes and draw marks, so a few minutes of fine-tuning on the new
+painting's style loss move it a long way. The plan (:func:`plan_learning`):
+
+1. **start**: the pack style whose fast-tier pictures are already nearest the painting (style distance,
+   ../shared/QUALITY.md's measure, of each pack network's picture of a built-in photo, at 256 px):
+   :func:`nearest_pack_style`;
+2. **fast tier** (``image``/``render``), ``FAST_SHARE`` of the time: that pack network fine-tuned with the
+   painting's Gram loss and the photo's content loss (:func:`fast_config`);
+3. **live tier** (``live`` on a CPU), the rest: the pack's live network of the same style fine-tuned to
+   draw what the new fast network draws (distillation) plus the painting's own style loss, with the live
+   tier's recipe (:func:`live_config`, the recipe of ``scripts/refine_live_pack.py``).
+
+Both go to the user style folder under the painting's name (the live one in its ``live/`` folder), where
+``image``, ``render`` and ``live`` find them by that name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.training.feedforward import TrainConfig
+
+FAST_SHARE = 0.6  # of the minutes: the fast tier first (the live tier learns from it)
+SHORT = 256  # the side at which the pack's pictures are compared with the painting
+
+
+@dataclass(frozen=True)
+class LearnPlan:
+    name: str
+    painting: str
+    data: tuple[str, ...]
+    start: str  # the pack style both networks start from
+    minutes: float
+    steps: int | None = None  # instead of minutes: steps for each network (tests, reproducible runs)
+
+    @property
+    def fast_minutes(self) -> float | None:
+        return None if self.steps else self.minutes * FAST_SHARE
+
+    @property
+    def live_minutes(self) -> float | None:
+        return None if self.steps else self.minutes * (1.0 - FAST_SHARE)
+
+
+def style_name(painting: str | Path) -> str:
+    """A style name from a painting's file name: lower case, words joined by ``_``."""
+    stem = re.sub(r"[^a-z0-9]+", "_", Path(painting).stem.lower()).strip("_")
+    return stem or "painting"
+
+
+def nearest_pack_style(painting: np.ndarray, photo: np.ndarray, candidates: list[tuple[str, object]], vgg
+                       ) -> tuple[str, dict[str, float]]:
+    """(the candidate whose picture of ``photo`` is nearest ``painting`` in style, every candidate's distance).
+
+    ``candidates``: (name, frame stylizer) pairs; the distance is the geometric mean over the style layers
+    of the picture's style distance to the painting, both at :data:`SHORT` px."""
+    import math
+
+    from models.images import resize_short_side
+    from models.quality import distances
+
+    photo, painting = resize_short_side(photo, SHORT), resize_short_side(painting, SHORT)
+    scores = {}
+    for name, stylize in candidates:
+        d = distances(vgg, stylize(photo), photo, painting)
+        scores[name] = math.exp(sum(math.log(s) for s in d.style) / len(d.style))
+    if not scores:
+        raise ValueError("no pack styles to start from")
+    return min(scores, key=scores.get), scores
+
+
+def fast_config(plan: LearnPlan, init_from: str) -> TrainConfig:
+    """The fast tier: the pack network fine-tuned on the painting (half the learning rate of a new network)."""
+    return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="fast",
+                       steps=plan.steps, minutes=plan.fast_minutes, lr=1e-3, style_weight=15.0, content_weight=2.0,
+                       init_from=init_from, checkpoint_seconds=60.0)
+
+
+def live_config(plan: LearnPlan, init_from: str, teacher: str) -> TrainConfig:
+    """The live tier: the pack's live network taught by the new fast network, plus the painting's style loss
+    (the recipe the shipped live networks were refined with: scripts/refine_live_pack.py)."""
+    return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="live",
+                       steps=plan.steps, minutes=plan.live_minutes, size=128, batch=4, content_short=480,
+                       min_scale=0.53,
+                       lr=5e-4, style_weight=20.0, content_weight=2.0, teacher=teacher, pixel_weight=10.0,
+                       feature_weight=1.0, texture_weight=12.0, init_from=init_from, checkpoint_seconds=60.0)
+
+
+def write_builtin_photos(folder: Path) -> list[str]:
+    """The photos that ship with scikit-image, as PNG files in ``folder`` (training data when none is given)."""
+    from models.images import write_rgb
+    from models.samples import SAMPLE_NAMES, sample_photo
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in SAMPLE_NAMES:
+        path = folder / f"{name}.png"
+        if not path.is_file():
+            write_rgb(path, sample_photo(name))
+        paths.append(str(path))
+    return paths

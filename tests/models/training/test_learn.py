@@ -1,0 +1,78 @@
+"""``stylecam learn``: the pack's networks fine-tuned on a new painting, installed under its name."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from models.images import read_rgb, write_rgb
+from models.inference.registry import read_metadata, user_style_dir, variant
+from models.nets.vgg import VGG19Features
+from models.training.learn import LearnPlan, fast_config, live_config, nearest_pack_style, style_name
+from stylecam.cli import main
+
+
+def _stripes(n=96, w=None):
+    yy, xx = np.mgrid[0:n, 0:w or n]
+    return np.stack([(np.sin((xx + yy) / 3) > 0) * 255, xx * 2, 80 + 0 * xx], axis=-1).astype(np.uint8)
+
+
+def test_style_names_come_from_file_names():
+    assert style_name("/x/Monet – Water Lilies (1919).JPG") == "monet_water_lilies_1919"
+    assert style_name("???.png") == "painting"
+
+
+def test_the_nearest_pack_style_is_the_one_whose_pictures_look_like_the_painting(photo):
+    painting = _stripes(256)  # at the comparison's size: the same stripes as the "stripes" network draws
+    candidates = [("grey", lambda f: np.full_like(f, 128)), ("stripes", lambda f: _stripes(*f.shape[:2])),
+                  ("photo", lambda f: f)]
+    best, scores = nearest_pack_style(painting, np.repeat(np.repeat(photo, 2, 0), 2, 1), candidates, VGG19Features())
+    assert best == "stripes" and set(scores) == {"grey", "stripes", "photo"}
+    assert scores["stripes"] < min(scores["grey"], scores["photo"])
+
+
+def test_the_plan_gives_the_fast_tier_its_share_first_and_the_live_tier_a_teacher():
+    plan = LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0)
+    fast, live = fast_config(plan, "udnie"), live_config(plan, "live/udnie.safetensors", "n.safetensors")
+    assert fast.tier == "fast" and live.tier == "live" and fast.minutes + live.minutes == pytest.approx(5.0)
+    assert fast.minutes > live.minutes and live.teacher == "n.safetensors" and fast.init_from == "udnie"
+    steps = LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0, steps=7)
+    assert fast_config(steps, "udnie").steps == 7 and fast_config(steps, "udnie").minutes is None
+
+
+def test_feature_learn_installs_a_fast_and_a_live_network_that_image_finds_by_name(tmp_path, capsys):
+    painting = write_rgb(tmp_path / "My Painting.png", _stripes(160))
+    photos = tmp_path / "photos"
+    for i, name in enumerate(("a", "b")):
+        write_rgb(photos / f"{name}.png", np.roll(_stripes(200), 17 * i, axis=0)[:, ::-1].copy())
+    assert main(["learn", str(painting), "--steps", "1", "--start", "starry", "--data", str(photos),
+                 "--threads", "1", "--quiet"]) == 0
+    assert "my_painting" in capsys.readouterr().out
+    fast, live = user_style_dir() / "my_painting.safetensors", variant("my_painting", "live")
+    assert fast.is_file() and live is not None
+    meta = read_metadata(live)
+    assert "stylecam learn" in meta["command"] and meta["learn"]["start"] == "starry"
+    assert json.loads(json.dumps(read_metadata(fast)["config"])) != meta["config"]  # two tiers, two networks
+    for tier in ("fast", "live"):
+        out = tmp_path / f"{tier}.png"
+        assert main(["image", str(painting), str(out), "--style", "my_painting", "--tier", tier]) == 0
+        assert read_rgb(out).shape == (160, 160, 3)
+    # a second run under the same name must be asked for
+    assert main(["learn", str(painting), "--steps", "1", "--start", "starry", "--data", str(photos)]) == 2
+    assert "--force" in capsys.readouterr().err
+
+
+def test_learn_user_errors_are_one_line(tmp_path, capsys):
+    painting = write_rgb(tmp_path / "p.png", _stripes())
+    for argv, message in [
+        (["learn", str(tmp_path / "missing.jpg")], "missing.jpg"),
+        (["learn", str(painting), "--name", "starry"], "shipped style"),
+        (["learn", str(painting), "--start", "nope"], "not a pack style"),
+        (["learn", str(painting), "--minutes", "0"], "--minutes"),
+        (["learn", str(painting), "--data", str(tmp_path / "none")], "not found"),
+    ]:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert message in err and len(err.splitlines()) == 1, err

@@ -167,7 +167,8 @@ def measure_photo(vgg, photo_path: str, style: str, painting: np.ndarray, args: 
                                 args, work)
     print(f"{name} {stem}: {summary}", flush=True)
     decoder = f"__{args.full_decoder}" if args.full_decoder else ""
-    full = full_output(png, style, f"{name}__{args.full_tier}{decoder}__{stem}", args, work)
+    full_style = args.full_style or style
+    full = full_output(png, full_style, f"{Path(full_style).stem}__{args.full_tier}{decoder}__{stem}", args, work)
     d_live, d_full = distances(vgg, live, photo, painting), distances(vgg, full, photo, painting)
     r_style, r_content = ratios(d_live, d_full)
     row = {"photo": stem, "source": photo_path, "style_ratio": r_style, "content_ratio": r_content,
@@ -210,6 +211,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--full-tier", default="fast", choices=TIERS, help="tier of `stylecam image` (default: fast)")
     ap.add_argument("--full-decoder", help="picture styles: the AdaIN decoder of `stylecam image` (light: the "
                                            "network live runs, at the full frame; default: image's own choice)")
+    ap.add_argument("--full-style", help="the full frame's style, where it differs from the live one (a candidate "
+                                         "live network's file against the shipped style's fast tier)")
     ap.add_argument("--work", default="out/live_q")
     ap.add_argument("--frames", type=int, default=150, help="frames the live command shows (default: 150)")
     ap.add_argument("--model-size", default="auto", help="the live command's --model-size (default: auto)")

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
+import shutil
 from pathlib import Path
 
 from models.errors import UserError
@@ -106,21 +108,26 @@ def run(args: argparse.Namespace) -> int:
             eta = (1.0 - whole) * plan.minutes * 60
         progress.update(whole, f"{phase} tier step {r.step} style {r.style:.4g} {rate:.2f} steps/s", eta)
 
+    stopped = f"stylecam: interrupted; nothing installed as {name!r} (run learn again to start over)"
+    fast_tmp, live_tmp = run_dir / f"{name}.fast.safetensors", run_dir / f"{name}.live.safetensors"
     phase = "fast"
-    path = run_training(lambda: train(fast_config(plan, start), run_dir / "fast", fast_out,
+    path = run_training(lambda: train(fast_config(plan, start), run_dir / "fast", fast_tmp,
                                       {**meta, "tier": "fast"}, on_step=on_step, preview_image=sample_photo(),
                                       device=device),
-                        progress, run_dir, (FileNotFoundError, ValueError, FloatingPointError))
+                        progress, run_dir, (FileNotFoundError, ValueError, FloatingPointError), stopped)
     if path is None:
         return 130
     phase, done_before = "live", FAST_SHARE
-    live_out.parent.mkdir(parents=True, exist_ok=True)
-    path = run_training(lambda: train(live_config(plan, start_live(start), str(fast_out)), run_dir / "live",
-                                      live_out, {**meta, "tier": "live"}, on_step=on_step,
+    path = run_training(lambda: train(live_config(plan, start_live(start), str(fast_tmp)), run_dir / "live",
+                                      live_tmp, {**meta, "tier": "live"}, on_step=on_step,
                                       preview_image=sample_photo(), device=device),
-                        progress, run_dir, (FileNotFoundError, ValueError, FloatingPointError))
+                        progress, run_dir, (FileNotFoundError, ValueError, FloatingPointError), stopped)
     if path is None:
         return 130
+    for tmp, out in ((live_tmp, live_out), (fast_tmp, fast_out)):  # both or neither: installed once both exist
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp, out.with_name(f".{out.name}.part"))
+        os.replace(out.with_name(f".{out.name}.part"), out)
     spent = f"{args.steps} steps each" if args.steps else f"{args.minutes:g} min"
     print(f"wrote {fast_out} and {live_out} (style {name!r}, started from {start!r}, {spent}): "
           f"stylecam image PHOTO OUT --style {name}; stylecam live --style {name}")

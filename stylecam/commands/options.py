@@ -101,9 +101,11 @@ def require_folders(folders: list[str]) -> None:
             raise UserError(f"training data not found: {folder}")
 
 
-def run_training(job, bar, run_dir, errors: tuple[type[Exception], ...] = (FileNotFoundError, ValueError)):
+def run_training(job, bar, run_dir, errors: tuple[type[Exception], ...] = (FileNotFoundError, ValueError),
+                 stopped: str | None = None):
     """``job()``'s result, or ``None`` when Ctrl-C or SIGTERM stopped it (the job saved its checkpoint
-    first; the caller exits 130). ``errors`` (bad data, bad settings) end as one line."""
+    first; the caller exits 130; ``stopped``: what to print then, instead of how to resume). ``errors``
+    (bad data, bad settings) end as one line."""
     import sys
 
     from models.errors import UserError
@@ -112,7 +114,8 @@ def run_training(job, bar, run_dir, errors: tuple[type[Exception], ...] = (FileN
         result = job()
     except KeyboardInterrupt:
         bar.close()
-        print(f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume", file=sys.stderr)
+        print(stopped or f"stylecam: interrupted; checkpoint saved in {run_dir}, continue with --resume",
+              file=sys.stderr)
         return None
     except errors as exc:
         raise UserError(str(exc)) from None

@@ -1,0 +1,132 @@
+"""Issue 22: paintings as styles, against Gatys (../shared/QUALITY.md) at 256 px: the picture path (AdaIN,
+``--style PAINTING.jpg``) beside ``stylecam learn PAINTING --minutes M`` for each M.
+
+    python scripts/learn_report.py --data ../shared/data --set validation [--minutes 5,15] \
+        [--paintings NAME ...] [--work out/learn_val] [--threads 2]
+
+``--set validation`` takes the validation paintings and photos of ``scripts/splits/any_painting.json``;
+``--set heldout`` the held-out ones (report once, at the end: never tune on them). ``learn`` trains on
+the split's training photos, in WORK/home (its own STYLECAM_HOME), one style per painting and budget
+(``NAME_mM``), and is skipped when that style exists (a rerun only measures). Gatys references come
+from scripts/quality_report.py's cache in WORK/ref. For every painting: style and content ratios per
+photo, the median and the worst photo, per method; seconds per 640×480 frame of each method on this
+machine (median of 3). Writes WORK/report.json and a contact sheet per painting from ``pd/`` (photo |
+picture path | learn at the longest budget | Gatys | painting); extra/ paintings are never drawn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from models.images import read_rgb, resize_short_side, write_rgb  # noqa: E402
+from models.quality import distances, ratios  # noqa: E402
+from models.training.learn import style_name  # noqa: E402
+from scripts.quality_report import contact_sheet, photo_and_reference  # noqa: E402
+
+SPLIT = ROOT / "scripts" / "splits" / "any_painting.json"
+
+
+def learn(painting: Path, name: str, minutes: float, data: list[Path], home: Path, threads: int) -> None:
+    if (home / "styles" / f"{name}.safetensors").is_file():
+        return
+    env = {**os.environ, "STYLECAM_HOME": str(home.resolve()), "STYLECAM_PROGRESS_SECONDS": "60"}
+    argv = [sys.executable, "-m", "stylecam", "learn", str(painting), "--name", name, "--minutes", f"{minutes:g}",
+            "--data", *map(str, data), "--threads", str(threads)]
+    print(" ".join(argv[2:]), flush=True)
+    subprocess.run(argv, check=True, cwd=ROOT, env=env)
+
+
+def seconds_per_frame(stylize, frame, runs: int = 3) -> float:
+    stylize(frame)  # warm-up
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        stylize(frame)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def summarise(rows: list[tuple[float, float]]) -> dict:
+    styles, contents = [r[0] for r in rows], [r[1] for r in rows]
+    return {"style_median": statistics.median(styles), "content_median": statistics.median(contents),
+            "style_worst": max(styles), "content_worst": max(contents),
+            "per_photo": [[round(s, 3), round(c, 3)] for s, c in rows]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="../shared/data")
+    ap.add_argument("--set", choices=("validation", "heldout"), required=True)
+    ap.add_argument("--minutes", default="5,15")
+    ap.add_argument("--paintings", nargs="+", help="only these (file stems)")
+    ap.add_argument("--work", type=Path)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-picture", action="store_true", help="leave the picture path out")
+    args = ap.parse_args(argv)
+    os.chdir(ROOT)
+    data = Path(os.path.relpath(Path(args.data).resolve(), ROOT))
+    split = json.loads(SPLIT.read_text())
+    paintings = [data / p for p in split[f"{args.set}_paintings"]]
+    if args.paintings:
+        paintings = [p for p in paintings if p.stem in args.paintings]
+    photos = [data / p for p in split[f"{args.set}_photos"]]
+    training = [data / p for p in split["training_photos"]]
+    work = args.work or Path(f"out/learn_{args.set}")
+    home = work / "home"
+    budgets = [float(m) for m in args.minutes.split(",")]
+
+    from models.inference.runtime import Stylizer
+    from models.nets.vgg import VGG19Features
+
+    vgg = VGG19Features()
+    frame = resize_short_side(read_rgb(photos[0]), 480)[:480, :640]
+    report_path = work / "report.json"
+    report = json.loads(report_path.read_text()) if report_path.is_file() else {}
+    for painting_path in paintings:
+        painting = resize_short_side(read_rgb(painting_path), 256)
+        methods = {}
+        if not args.no_picture:
+            methods["picture"] = Stylizer(str(painting_path), device="cpu", prefer_decoder="vgg19")
+        for m in budgets:
+            name = f"{style_name(painting_path)}_m{m:g}"
+            learn(painting_path, name, m, training, home, args.threads)
+            os.environ["STYLECAM_HOME"] = str(home.resolve())
+            methods[f"learn {m:g} min"] = Stylizer(name, device="cpu", tier="fast")
+        entry = report.setdefault(painting_path.stem, {"painting": str(painting_path)})
+        sheet = []
+        for label, stylize in methods.items():
+            rows, images = [], []
+            for photo_path in photos:
+                photo, stem, ref_path = photo_and_reference(str(photo_path), str(painting_path), painting, work)
+                ours, ref = stylize(photo), read_rgb(ref_path)
+                write_rgb(work / "ours" / f"{painting_path.stem}__{label.replace(' ', '_')}__{stem}.png", ours)
+                rows.append(ratios(distances(vgg, ours, photo, painting), distances(vgg, ref, photo, painting)))
+                images.append((photo, ours, ref))
+            entry[label] = {**summarise(rows), "seconds_640x480": seconds_per_frame(stylize, frame)}
+            e = entry[label]
+            print(f"{painting_path.stem:<46} {label:<14} style x{e['style_median']:.2f} (worst x{e['style_worst']:.2f})"
+                  f"  content x{e['content_median']:.2f} (worst x{e['content_worst']:.2f})  "
+                  f"{e['seconds_640x480']:.2f} s/frame", flush=True)
+            sheet.append(images)
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(json.dumps(report, indent=2))
+        if "/pd/" in str(painting_path) and sheet:
+            rows = [[photo] + [s[i][1] for s in sheet] + [sheet[0][i][2], painting] for i, (photo, _, _)
+                    in enumerate(sheet[0])]
+            out = write_rgb(work / f"sheet_{painting_path.stem}.png", contact_sheet(rows, height=200))
+            print(f"contact sheet (photo | {' | '.join(methods)} | Gatys | painting): {out}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

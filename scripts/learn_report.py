@@ -2,7 +2,7 @@
 ``--style PAINTING.jpg``) beside ``stylecam learn PAINTING --minutes M`` for each M.
 
     python scripts/learn_report.py --data ../shared/data --set validation [--minutes 5,15] \
-        [--paintings NAME ...] [--work out/learn_val] [--threads 2]
+        [--paintings NAME ...] [--first-photos N] [--work out/learn_val] [--threads 2]
 
 ``--set validation`` takes the validation paintings and photos of ``scripts/splits/any_painting.json``;
 ``--set heldout`` the held-out ones (report once, at the end: never tune on them). ``learn`` trains on
@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-picture", action="store_true", help="leave the picture path out")
+    ap.add_argument("--first-photos", type=int, help="only the split's first N photos (a quick look while tuning)")
     args = ap.parse_args(argv)
     os.chdir(ROOT)
     data = Path(os.path.relpath(Path(args.data).resolve(), ROOT))
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     paintings = [data / p for p in split[f"{args.set}_paintings"]]
     if args.paintings:
         paintings = [p for p in paintings if p.stem in args.paintings]
-    photos = [data / p for p in split[f"{args.set}_photos"]]
+    photos = [data / p for p in split[f"{args.set}_photos"]][: args.first_photos]
     training = [data / p for p in split["training_photos"]]
     work = args.work or Path(f"out/learn_{args.set}")
     home = work / "home"

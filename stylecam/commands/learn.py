@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         return 130
     for tmp, out in ((live_tmp, live_out), (fast_tmp, fast_out)):  # both or neither: installed once both exist
         out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(tmp, out.with_name(f".{out.name}.part"))
+        shutil.move(tmp, out.with_name(f".{out.name}.part"))  # a rename where both lie on one disk
         os.replace(out.with_name(f".{out.name}.part"), out)
     spent = f"{args.steps} steps each" if args.steps else f"{args.minutes:g} min"
     print(f"wrote {fast_out} and {live_out} (style {name!r}, started from {start!r}, {spent}): "

@@ -48,15 +48,19 @@ from models.images import read_rgb, resize_short_side  # noqa: E402
 from models.inference.runtime import Stylizer  # noqa: E402
 from models.nets.vgg import VGG19Features  # noqa: E402
 from models.quality import distances, ratios  # noqa: E402
+from models.training.learn import LIVE_RECIPE  # noqa: E402
 from scripts.live_report import live_frame  # noqa: E402
 
 SHORT = 256
 LIVE_PAINTING_SHORT = 480  # QUALITY.md's live frame: 640×480, the painting's short side at 480
 SPLIT = ROOT / "scripts" / "splits" / "live_tier.json"
-# the shipped live networks' own training recipe (their metadata), with the painting's style loss added
-RECIPE = ["--steps", "{steps}", "--size", "128", "--batch", "4", "--photo-scale", "480", "--min-scale", "0.53",
-          "--content-weight", "2", "--pixel-weight", "10", "--feature-weight", "1", "--texture-weight", "12",
-          "--lr", "5e-4", "--checkpoint-minutes", "5", "--quiet"]
+# the shipped live networks' own training recipe (models.training.learn.LIVE_RECIPE, as `stylecam train` flags),
+# with the painting's style loss added
+FLAGS = {"size": "--size", "batch": "--batch", "content_short": "--photo-scale", "min_scale": "--min-scale",
+         "content_weight": "--content-weight", "pixel_weight": "--pixel-weight", "feature_weight": "--feature-weight",
+         "texture_weight": "--texture-weight", "lr": "--lr"}
+RECIPE = ["--steps", "{steps}", *(x for k, v in LIVE_RECIPE.items() for x in (FLAGS[k], f"{v:g}")),
+          "--checkpoint-minutes", "5", "--quiet"]
 
 
 def train(style: str, painting: Path, data: list[Path], weight: float, steps: int, work: Path, threads: int,

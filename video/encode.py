@@ -60,13 +60,7 @@ class H264Encoder:
             raise ValueError(f"frame {image.shape[1]}x{image.shape[0]} does not match the video's {self.size}")
         w, h = self.encoded_size
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image[:h, :w]), format="rgb24")
-        seconds = self.frames / self.rate if timestamp is None else timestamp
-        pts = max(round(seconds / TIME_BASE), self._last_pts + 1)
-        frame.pts, frame.time_base = pts, TIME_BASE
-        self._last_pts = pts
-        for packet in self.stream.encode(frame):
-            self.container.mux(packet)
-        self.frames += 1
+        self._encode(frame, self.frames / self.rate if timestamp is None else timestamp)
 
     def write_frame(self, frame, timestamp: float) -> None:
         """A decoded ``av.VideoFrame`` of the encoded size (a lossless intermediate's), encoded as it is: no
@@ -78,8 +72,13 @@ class H264Encoder:
             raise ValueError(f"frame {frame.width}x{frame.height} does not match the video's {self.encoded_size}")
         if frame.format.name != "yuv420p":
             frame = frame.reformat(format="yuv420p")
-        pts = max(round(timestamp / TIME_BASE), self._last_pts + 1)
-        frame.pts, frame.time_base, frame.pict_type = pts, TIME_BASE, PictureType.NONE
+        frame.pict_type = PictureType.NONE
+        self._encode(frame, timestamp)
+
+    def _encode(self, frame, seconds: float) -> None:
+        """Stamp ``frame`` at ``seconds`` (never at or before the last frame) and encode it."""
+        pts = max(round(seconds / TIME_BASE), self._last_pts + 1)
+        frame.pts, frame.time_base = pts, TIME_BASE
         self._last_pts = pts
         for packet in self.stream.encode(frame):
             self.container.mux(packet)

@@ -180,7 +180,6 @@ class RenderPipeline:
         if batch is None:  # the device's own (models.inference.device.frame_batch); 1 for a stylizer without one
             device = getattr(stylizer, "device", None)
             batch = frame_batch(device) if device is not None else 1
-        self.batches: list[int] = []  # the size of every call of the network (what batching did)
         network = Batched(self.network_batch, batch) if batch > 1 else self.network
         stages = [network, self.smooth]
         if smoother is not None:
@@ -194,7 +193,6 @@ class RenderPipeline:
 
     def network(self, job: Job) -> Job:
         job.network_in, job.network_out = self.stylizer.stylize_small(job.image)
-        self.batches.append(1)
         return job
 
     def network_batch(self, jobs: list[Job]) -> list[Job]:
@@ -203,7 +201,6 @@ class RenderPipeline:
         results = batch(images) if batch is not None else [self.stylizer.stylize_small(i) for i in images]
         for job, (small, out) in zip(jobs, results):
             job.network_in, job.network_out = small, out
-        self.batches.append(len(jobs))
         return jobs
 
     def smooth(self, job: Job) -> Job:

@@ -254,13 +254,7 @@ class Stylizer:
 
         The live loop smooths at this size (cheap) before :meth:`finish` scales up and blends.
         """
-        import cv2
-
-        h, w = frame.shape[:2]
-        nh, nw = self.network_size(h, w)
-        small = frame
-        if (nh, nw) != (h, w):
-            small = cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_AREA if nh < h else cv2.INTER_LINEAR)
+        small = self._at_network_size(frame)
         if self.backend == "onnx":
             return small, self.net.frame(small)
         with torch.inference_mode():
@@ -268,18 +262,22 @@ class Stylizer:
             out = _to_frame(self.net(x.to(self.device, self.dtype).div_(255.0)))
         return small, out
 
+    def _at_network_size(self, frame: np.ndarray) -> np.ndarray:
+        """``frame`` resized to :meth:`network_size` (itself where that is its size)."""
+        import cv2
+
+        h, w = frame.shape[:2]
+        nh, nw = self.network_size(h, w)
+        if (nh, nw) == (h, w):
+            return frame
+        return cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_AREA if nh < h else cv2.INTER_LINEAR)
+
     def stylize_small_batch(self, frames: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
         """:meth:`stylize_small` for several frames of one size in one call of the network (a render's batch on a
         GPU); one frame, or ONNX Runtime, goes frame by frame."""
-        import cv2
-
         if len(frames) == 1 or self.backend == "onnx" or len({f.shape for f in frames}) > 1:
             return [self.stylize_small(f) for f in frames]
-        h, w = frames[0].shape[:2]
-        nh, nw = self.network_size(h, w)
-        if (nh, nw) != (h, w):
-            mode = cv2.INTER_AREA if nh < h else cv2.INTER_LINEAR
-            frames = [cv2.resize(f, (nw, nh), interpolation=mode) for f in frames]
+        frames = [self._at_network_size(f) for f in frames]
         with torch.inference_mode():
             x = torch.from_numpy(np.stack(frames)).to(self.device).permute(0, 3, 1, 2)
             outs = _to_frames(self.net(x.to(self.dtype).div_(255.0)))

@@ -27,6 +27,10 @@ import numpy as np
 
 from models.training.feedforward import TrainConfig
 
+# the live tier's refinement recipe (TrainConfig fields): what the shipped live networks were refined with
+# (scripts/refine_live_pack.py) and what learn fine-tunes a live network with
+LIVE_RECIPE = {"size": 128, "batch": 4, "content_short": 480, "min_scale": 0.53, "lr": 5e-4, "content_weight": 2.0,
+               "pixel_weight": 10.0, "feature_weight": 1.0, "texture_weight": 12.0}
 FAST_SHARE = 0.6  # of the minutes: the fast tier first (the live tier learns from it)
 SHORT = 256  # the side at which the pack's pictures are compared with the painting
 
@@ -87,10 +91,8 @@ def live_config(plan: LearnPlan, init_from: str, teacher: str) -> TrainConfig:
     """The live tier: the pack's live network taught by the new fast network, plus the painting's style loss
     (the recipe the shipped live networks were refined with: scripts/refine_live_pack.py)."""
     return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="live",
-                       steps=plan.steps, minutes=plan.live_minutes, size=128, batch=4, content_short=480,
-                       min_scale=0.53,
-                       lr=5e-4, style_weight=20.0, content_weight=2.0, teacher=teacher, pixel_weight=10.0,
-                       feature_weight=1.0, texture_weight=12.0, init_from=init_from, checkpoint_seconds=60.0)
+                       steps=plan.steps, minutes=plan.live_minutes, style_weight=20.0, teacher=teacher,
+                       init_from=init_from, checkpoint_seconds=60.0, **LIVE_RECIPE)
 
 
 def write_builtin_photos(folder: Path) -> list[str]:

@@ -71,8 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paintings", nargs="+", help="only these (file stems)")
     ap.add_argument("--work", type=Path)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--no-picture", action="store_true", help="leave the picture path out")
+    ap.add_argument("--no-picture", action="store_true", help="leave the picture path (the old AdaIN decoder) out")
+    ap.add_argument("--wct", help="a whitening-and-colouring decoder file (or 'wct': the shipped one) to measure")
+    ap.add_argument("--wct-alphas", default="1", help="its alphas, one method each (e.g. 1,0.8)")
     ap.add_argument("--first-photos", type=int, help="only the split's first N photos (a quick look while tuning)")
+    ap.add_argument("--no-speed", action="store_true", help="skip the seconds-per-frame timing (a quick look)")
+    ap.add_argument("--refs-only", action="store_true",
+                    help="only make the missing Gatys references (painting by painting), measure nothing")
     args = ap.parse_args(argv)
     os.chdir(ROOT)
     data = Path(os.path.relpath(Path(args.data).resolve(), ROOT))
@@ -84,7 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     training = [data / p for p in split["training_photos"]]
     work = args.work or Path(f"out/learn_{args.set}")
     home = work / "home"
-    budgets = [float(m) for m in args.minutes.split(",")]
+    budgets = [float(m) for m in args.minutes.split(",") if m]
+
+    if args.refs_only:
+        for painting_path in paintings:
+            painting = resize_short_side(read_rgb(painting_path), 256)
+            for photo_path in photos:
+                photo_and_reference(str(photo_path), str(painting_path), painting, work)
+                print(f"reference: {painting_path.stem} x {photo_path.stem}", flush=True)
+        return 0
 
     from models.inference.runtime import Stylizer
     from models.nets.vgg import VGG19Features
@@ -97,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         painting = resize_short_side(read_rgb(painting_path), 256)
         methods = {}
         if not args.no_picture:
-            methods["picture"] = Stylizer(str(painting_path), device="cpu", prefer_decoder="vgg19")
+            methods["picture"] = Stylizer(str(painting_path), device="cpu", decoder="vgg19")
+        if args.wct:
+            for a in (float(x) for x in args.wct_alphas.split(",")):
+                methods[f"wct {a:g}"] = Stylizer(str(painting_path), device="cpu", decoder=args.wct, alpha=a)
         for m in budgets:
             name = f"{style_name(painting_path)}_m{m:g}"
             learn(painting_path, name, m, training, home, args.threads)
@@ -113,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
                 write_rgb(work / "ours" / f"{painting_path.stem}__{label.replace(' ', '_')}__{stem}.png", ours)
                 rows.append(ratios(distances(vgg, ours, photo, painting), distances(vgg, ref, photo, painting)))
                 images.append((photo, ours, ref))
-            entry[label] = {**summarise(rows), "seconds_640x480": seconds_per_frame(stylize, frame)}
+            entry[label] = {**summarise(rows),
+                            "seconds_640x480": float("nan") if args.no_speed else seconds_per_frame(stylize, frame)}
             e = entry[label]
             print(f"{painting_path.stem:<46} {label:<14} style x{e['style_median']:.2f} (worst x{e['style_worst']:.2f})"
                   f"  content x{e['content_median']:.2f} (worst x{e['content_worst']:.2f})  "

@@ -1,8 +1,10 @@
-"""Pictures as styles (AdaIN): ``--style painting.jpg``, or a weighted blend ``a.jpg:0.7,b.png:0.3``.
+"""Pictures as styles: ``--style painting.jpg``, or a weighted blend ``a.jpg:0.7,b.png:0.3``.
 
-A picture style is the AdaIN network (:mod:`models.nets.adain`) with the picture's relu4_1 mean and
-standard deviation baked in, computed once when the style is loaded; a blend bakes in the
-weighted mean of several pictures' statistics (Huang & Belongie's style interpolation).
+A picture style is a network with the picture's statistics baked in, computed once when the style
+is loaded: whitening and colouring (:mod:`models.nets.wct`, the picture's feature means and
+covariances at four VGG-19 levels, decoders trained on photos only), or AdaIN
+(:mod:`models.nets.adain`, the picture's relu4_1 means and standard deviations). A blend bakes in
+the weighted mean of several pictures' statistics (Huang & Belongie's style interpolation).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 from models.errors import UserError
 
 PICTURE_SHORT_SIDE = 256  # the scale the decoder was trained at
+WCT = "wct"  # --decoder wct: whitening and colouring with photo-only decoders (models.nets.wct)
 
 
 def picture_blend(spec: str | Path) -> list[tuple[Path, float]] | None:
@@ -55,17 +58,20 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
                           decoder: str | Path | None = None, prefer: str | None = None,
                           region: tuple[str | Path, str | Path] | None = None, palette: bool = True
                           ) -> tuple[torch.nn.Module, dict, bytes]:
-    """The AdaIN network with the spec's style statistics baked in, its metadata, and a cache key.
+    """The picture network with the spec's style statistics baked in, its metadata, and a cache key.
 
     ``alpha`` (0..1): how far the content features move to the style's statistics.
     ``recolor_to`` (``H×W×3 uint8 RGB``): give each picture these colours first (``--preserve-color``).
-    ``decoder``/``prefer``: which decoder (:func:`models.inference.registry.find_decoder`).
+    ``decoder``/``prefer``: which network. ``wct`` (or a WCT decoder file): whitening and colouring
+    (:func:`wct_style_network`); ``prefer="wct"`` takes it when it is installed and no region is
+    asked for, else the VGG-19 AdaIN decoder; anything else names an AdaIN decoder
+    (:func:`models.inference.registry.find_decoder`).
     ``region``: ``(picture spec, mask image)``: that style where the mask is white, ``spec`` elsewhere.
     ``palette``: recolour each output to the pictures' RGB mean and covariance (their weighted means
     for a blend); not with ``recolor_to`` (the photo's colours are wanted then) nor with a region.
     """
     from models.images import read_rgb
-    from models.inference.registry import find_decoder, load_decoder
+    from models.inference.registry import find_decoder, load_decoder, wct_installed
     from models.nets.adain import ImageStyleNet, RegionStyleNet, palette_for_network
 
     if not 0.0 <= alpha <= 1.0:
@@ -74,6 +80,15 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
     inside = picture_blend(region[0]) if region is not None else None
     if region is not None and inside is None:
         raise UserError(f"--mask-style must be a picture (or a blend of pictures), got {region[0]!r}")
+    wct_file = _wct_file(decoder)
+    if wct_file is not None:
+        if region is not None:
+            raise UserError("--mask-style runs on an AdaIN decoder: give --decoder vgg19 or light")
+        return wct_style_network(pictures, alpha, recolor_to, wct_file)
+    if decoder is None and prefer == WCT:
+        if region is None and wct_installed():
+            return wct_style_network(pictures, alpha, recolor_to)
+        prefer = "vgg19"  # a region, or no WCT decoders: the paper's AdaIN network
     decoder_path = find_decoder(decoder, prefer)  # first: without a decoder no picture need be read at all
     net, _ = load_decoder(decoder_path)
     palette = palette and recolor_to is None and region is None
@@ -92,6 +107,56 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
     meta = {**meta, "name": f"{name}-{'+'.join(p.stem for p, _ in inside)}", "mask": str(mask_path)}
     mask = torch.from_numpy(grey)[None, None]
     return RegionStyleNet(net, (mean, std), inner, mask, alpha).eval(), meta, key.digest()
+
+
+def _wct_file(decoder: str | Path | None) -> Path | None:
+    """The WCT decoder file ``--decoder`` names (``wct``: the shipped one), or None for an AdaIN decoder."""
+    from models.inference.registry import SHIPPED_DIR, WCT_FILE, StyleError, read_metadata_any
+
+    if decoder is None:
+        return None
+    if str(decoder) == WCT:
+        return SHIPPED_DIR / WCT_FILE
+    path = Path(decoder)
+    try:
+        return path if path.is_file() and read_metadata_any(path).get("kind") == "wct-decoders" else None
+    except StyleError:
+        return None
+
+
+def wct_style_network(pictures: list[tuple[Path, float]], alpha: float = 1.0, recolor_to: np.ndarray | None = None,
+                      path: str | Path | None = None) -> tuple[torch.nn.Module, dict, bytes]:
+    """The whitening-and-colouring cascade (:mod:`models.nets.wct`) with the pictures' statistics at every
+    level baked in (a blend: the weighted means of their feature means and covariance square roots),
+    its metadata and a cache key. ``alpha``: how far each level moves to the pictures' statistics."""
+    from models.color import match_color
+    from models.images import read_rgb, resize_short_side, to_tensor
+    from models.inference.registry import SHIPPED_DIR, WCT_FILE, load_wct_decoders
+    from models.nets.vgg import VGG19Features
+    from models.nets.wct import LEVEL_LAYER, WCTStyleNet, style_statistics
+
+    path = Path(path) if path is not None else SHIPPED_DIR / WCT_FILE
+    decoders, _ = load_wct_decoders(path)
+    levels = [d.level for d in decoders]
+    encoder = VGG19Features(LEVEL_LAYER[max(levels)])
+    key = hashlib.sha256(f"wct|{alpha}".encode() + hashlib.sha256(path.read_bytes()).digest())
+    recolour = to_tensor(recolor_to) if recolor_to is not None else None
+    per_picture = []
+    for picture_path, weight in pictures:
+        picture = to_tensor(resize_short_side(read_rgb(picture_path), PICTURE_SHORT_SIDE))
+        if recolour is not None:
+            picture = match_color(picture, recolour)
+        per_picture.append(style_statistics(encoder, picture, levels))
+        key.update(hashlib.sha256(picture_path.read_bytes()).digest() + f"|{weight}".encode())
+    if recolor_to is not None:
+        key.update(hashlib.sha256(np.ascontiguousarray(recolor_to).tobytes()).digest())
+    total = sum(w for _, w in pictures)
+    statistics = [tuple(sum(w / total * stats[i][j] for stats, (_, w) in zip(per_picture, pictures)) for j in (0, 1))
+                  for i in range(len(levels))]
+    name = "+".join(p.stem for p, _ in pictures)
+    meta = {"name": name, "kind": "image", "style_file": ",".join(str(p) for p, _ in pictures),
+            "weights": [w for _, w in pictures], "alpha": alpha, "method": WCT, "decoder": str(path)}
+    return WCTStyleNet(encoder, decoders, statistics, alpha).eval(), meta, key.digest()
 
 
 def _statistics(net, pictures: list[tuple[Path, float]], recolor_to: np.ndarray | None, key

@@ -465,3 +465,47 @@ def load_decoder(path: str | Path):
     decoder = Decoder(float(width), encoder.out_channels if encoder is not None else 512)
     _checked_tensors(path, decoder, {k: v for k, v in tensors.items() if not k.startswith(LIGHT_PREFIX)}, "decoder")
     return AdaINNet(decoder.eval(), encoder.eval() if encoder is not None else None).eval(), meta
+
+WCT_FILE = "wct.decoders.safetensors"  # the whitening-and-colouring decoders, every level in one file
+
+
+def save_wct_decoders(decoders: list, meta: dict, path: str | Path) -> Path:
+    """Write the level decoders (:class:`models.nets.wct.LevelDecoder`) into one file, float16;
+    ``meta["levels"]`` is then each one's level and width, in the cascade's order."""
+    levels = [{"level": d.level, "width": d.width} for d in decoders]
+    state = {f"level{d.level}.{k}": v.detach().half().contiguous().cpu()
+             for d in decoders for k, v in d.state_dict().items()}
+    return _write(state, {**meta, "kind": "wct-decoders", "levels": levels}, Path(path))
+
+
+def wct_installed() -> bool:
+    return (SHIPPED_DIR / WCT_FILE).is_file()
+
+
+def load_wct_decoders(path: str | Path | None = None) -> tuple[list, dict]:
+    """The level decoders of a file (default: the shipped one), in the cascade's order, checked tensor
+    by tensor against their declared sizes, and the file's metadata."""
+    from safetensors.torch import load_file
+
+    from models.nets.wct import LEVEL_LAYER, LevelDecoder
+
+    path = Path(path) if path is not None else SHIPPED_DIR / WCT_FILE
+    if not path.is_file():
+        raise StyleError(f"{path}: no such whitening-and-colouring decoder file")
+    meta = read_metadata_any(path)
+    levels = meta.get("levels")
+    if meta.get("kind") != "wct-decoders" or not isinstance(levels, list) or not levels:
+        raise StyleError(f"{path}: not a whitening-and-colouring decoder file")
+    tensors = load_file(str(path))
+    decoders = []
+    for entry in levels:
+        level, width = entry.get("level") if isinstance(entry, dict) else None, entry.get("width") if isinstance(
+            entry, dict) else None
+        if level not in LEVEL_LAYER or not isinstance(width, (int, float)) or not 0.05 <= width <= MAX_DECODER_WIDTH:
+            raise StyleError(f"{path}: implausible decoder level {entry!r}")
+        decoder = LevelDecoder(level, float(width))
+        prefix = f"level{level}."
+        _checked_tensors(path, decoder, {k[len(prefix):]: v.float() for k, v in tensors.items()
+                                         if k.startswith(prefix)}, f"level {level} decoder")
+        decoders.append(decoder.eval())
+    return decoders, meta

@@ -33,8 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "temporal smoothing, a display sink without a display) instead of the network alone")
     p.add_argument("--fps", type=float, default=30.0, help="--pipeline: the synthetic camera's frame rate")
     p.add_argument("--no-temporal", action="store_true", help="--pipeline: without temporal smoothing")
-    p.add_argument("--decoder", metavar="vgg19|light|all|FILE",
-                   help="a picture as --style: the AdaIN decoder; 'all' times every installed kind in the same "
+    p.add_argument("--decoder", metavar="vgg19|light|wct|all|FILE",
+                   help="a picture as --style: its network; 'all' times every installed kind in the same "
                         "run (default: vgg19 when installed)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
@@ -104,10 +104,10 @@ def time_frames(fn, frame, frames: int, warmup: int) -> list[float]:
 
 
 def installed_decoder_kinds() -> tuple[str, ...]:
-    """Each AdaIN decoder kind installed (``vgg19``, ``light``), for ``--decoder all``."""
-    from models.inference.registry import DECODER_KINDS, StyleError, find_decoder
+    """Each picture network installed (``vgg19``, ``light``, ``wct``), for ``--decoder all``."""
+    from models.inference.registry import DECODER_KINDS, StyleError, find_decoder, wct_installed
 
-    kinds = []
+    kinds = ["wct"] if wct_installed() else []
     for kind in DECODER_KINDS:
         try:
             find_decoder(kind)

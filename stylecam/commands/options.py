@@ -8,9 +8,10 @@ import contextlib
 
 def add_decoder_option(p: argparse.ArgumentParser, default: str) -> None:
     """``--decoder``: which AdaIN decoder a picture style runs on (:func:`models.inference.registry.find_decoder`)."""
-    p.add_argument("--decoder", metavar="vgg19|light|FILE",
-                   help="picture styles: the AdaIN decoder, vgg19 (the paper's encoder, best quality), light "
-                        f"(a distilled encoder, fast enough for live) or a decoder file (default: {default})")
+    p.add_argument("--decoder", metavar="vgg19|light|wct|FILE",
+                   help="picture styles: the AdaIN decoder, vgg19 (the paper's encoder), light (a distilled "
+                        "encoder, fast enough for live), wct (whitening and colouring at four VGG-19 levels, "
+                        f"decoders trained on photos only) or a decoder file (default: {default})")
     p.add_argument("--no-palette", dest="palette", action="store_false",
                    help="picture styles: keep the decoder's colours instead of recolouring each frame to the "
                         "picture's colour mean and covariance")

@@ -12,6 +12,9 @@ from scripts/quality_report.py's cache in WORK/ref. For every painting: style an
 photo, the median and the worst photo, per method; seconds per 640×480 frame of each method on this
 machine (median of 3). Writes WORK/report.json and a contact sheet per painting from ``pd/`` (photo |
 picture path | learn at the longest budget | Gatys | painting); extra/ paintings are never drawn.
+``--wct FILE`` (or ``wct``, the shipped decoders) adds whitening and colouring at each ``--wct-alphas``;
+``--minutes ""`` leaves learn out; ``--refs-only`` only makes the missing Gatys references (start them
+early, in the background: about 10 CPU minutes each).
 """
 
 from __future__ import annotations

@@ -65,7 +65,8 @@ def blend_statistics(stats: list[tuple[torch.Tensor, torch.Tensor]], weights: li
     return mean, std
 
 
-def _conv(cin: int, cout: int, relu: bool = True) -> list[nn.Module]:
+def conv_block(cin: int, cout: int, relu: bool = True) -> list[nn.Module]:
+    """A decoder's 3×3 convolution on a reflect-padded input, with its ReLU unless ``relu`` is false."""
     layers: list[nn.Module] = [nn.ReflectionPad2d(1), nn.Conv2d(cin, cout, 3)]
     return layers + [nn.ReLU(inplace=True)] if relu else layers
 
@@ -83,11 +84,11 @@ class Decoder(nn.Module):
         self.width = width
         self.in_channels = in_channels
         self.body = nn.Sequential(
-            *_conv(in_channels, c[0]), nn.Upsample(scale_factor=2, mode="nearest"),
-            *_conv(c[0], c[0]), *_conv(c[0], c[0]), *_conv(c[0], c[0]), *_conv(c[0], c[1]),
+            *conv_block(in_channels, c[0]), nn.Upsample(scale_factor=2, mode="nearest"),
+            *conv_block(c[0], c[0]), *conv_block(c[0], c[0]), *conv_block(c[0], c[0]), *conv_block(c[0], c[1]),
             nn.Upsample(scale_factor=2, mode="nearest"),
-            *_conv(c[1], c[1]), *_conv(c[1], c[2]), nn.Upsample(scale_factor=2, mode="nearest"),
-            *_conv(c[2], c[2]), *_conv(c[2], 3, relu=False),
+            *conv_block(c[1], c[1]), *conv_block(c[1], c[2]), nn.Upsample(scale_factor=2, mode="nearest"),
+            *conv_block(c[2], c[2]), *conv_block(c[2], 3, relu=False),
         )
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:

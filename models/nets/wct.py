@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.nets.adain import conv_block
 from models.nets.vgg import CAFFE_MEAN_BGR, VGG19Features
 
 LEVELS = (4, 3, 2, 1)  # coarse to fine, as in the paper's multi-level cascade
@@ -71,11 +72,6 @@ def whiten_colour(content: torch.Tensor, style_mean: torch.Tensor, style_sqrt_co
     return out.reshape(n, c, h, w).to(content.dtype)
 
 
-def _conv(cin: int, cout: int, relu: bool = True) -> list[nn.Module]:
-    layers: list[nn.Module] = [nn.ReflectionPad2d(1), nn.Conv2d(cin, cout, 3)]
-    return layers + [nn.ReLU(inplace=True)] if relu else layers
-
-
 class LevelDecoder(nn.Module):
     """relu{level}_1 features → RGB, mirroring VGG-19's first ``level`` blocks (nearest upsample + conv,
     no checkerboard). ``width`` scales the hidden channels (1.0: VGG's own)."""
@@ -89,12 +85,12 @@ class LevelDecoder(nn.Module):
         def ch(block: int) -> int:
             return 3 if block == 0 else max(8, int(round(BLOCK_CHANNELS[block] * width)))
 
-        layers = _conv(BLOCK_CHANNELS[level], ch(level - 1), relu=level > 1)
+        layers = conv_block(BLOCK_CHANNELS[level], ch(level - 1), relu=level > 1)
         for block in range(level - 1, 0, -1):
             layers.append(nn.Upsample(scale_factor=2.0, mode="nearest"))
             for _ in range(BLOCK_CONVS[block] - 1):
-                layers += _conv(ch(block), ch(block))
-            layers += _conv(ch(block), ch(block - 1), relu=block > 1)
+                layers += conv_block(ch(block), ch(block))
+            layers += conv_block(ch(block), ch(block - 1), relu=block > 1)
         self.body = nn.Sequential(*layers)
         self.scale = 1.0 / FEATURE_SCALE[level]
 

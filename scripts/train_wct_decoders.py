@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--width", type=float, default=0.5)
     ap.add_argument("--size", type=int, default=160)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--photos", nargs="+", help="photo folders instead of the split's training folders (the GPU "
+                    "machine's copy: scripts/gpu/prepare_data.py)")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--wct-share", type=float, default=0.0,
                     help="share of each batch that is one photo's features coloured with another photo's")
     ap.add_argument("--init", help="start from this level decoder file")
@@ -68,13 +72,13 @@ def main(argv: list[str] | None = None) -> int:
                                      "train": metas}, args.out)
         print(f"packed {len(decoders)} levels into {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
         return 0
-    if args.data is None or args.level is None:
-        ap.error("--data and --level (or --pack)")
+    if (args.data is None and not args.photos) or args.level is None:
+        ap.error("--data (or --photos) and --level, or --pack")
     from models.training.wct_decoders import DecoderTrainConfig, train_level_decoder
 
     split = json.loads(SPLIT.read_text())
-    content = [str(Path(args.data) / p) for p in split["training_photos"]]
-    cfg = DecoderTrainConfig(content, args.level, args.width, args.steps, args.minutes, args.size,
+    content = args.photos or [str(Path(args.data) / p) for p in split["training_photos"]]
+    cfg = DecoderTrainConfig(content, args.level, args.width, args.steps, args.minutes, args.size, args.batch,
                              wct_share=args.wct_share, init=args.init)
     started = time.time()
 
@@ -83,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"level {args.level} step {r.step} {r.elapsed:.0f}s pixel {r.style:.5f} feature {r.content:.4f}",
                   flush=True)
 
-    decoder, settings = train_level_decoder(cfg, args.work / f"level{args.level}", args.resume, on_step)
+    decoder, settings = train_level_decoder(cfg, args.work / f"level{args.level}", args.resume, on_step,
+                                            torch.device(args.device))
     command = "python scripts/train_wct_decoders.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     save_wct_decoders([decoder], {"train": {"level": args.level, "command": command, **settings}},
                       args.work / f"level{args.level}.safetensors")

@@ -62,16 +62,15 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
 
     ``alpha`` (0..1): how far the content features move to the style's statistics.
     ``recolor_to`` (``H×W×3 uint8 RGB``): give each picture these colours first (``--preserve-color``).
-    ``decoder``/``prefer``: which network. ``wct`` (or a WCT decoder file): whitening and colouring
-    (:func:`wct_style_network`); ``prefer="wct"`` takes it when it is installed and no region is
-    asked for, else the VGG-19 AdaIN decoder; anything else names an AdaIN decoder
+    ``decoder``/``prefer``: which network. ``decoder="wct"`` (or a WCT decoder file): whitening and
+    colouring (:func:`wct_style_network`); anything else names an AdaIN decoder
     (:func:`models.inference.registry.find_decoder`).
     ``region``: ``(picture spec, mask image)``: that style where the mask is white, ``spec`` elsewhere.
     ``palette``: recolour each output to the pictures' RGB mean and covariance (their weighted means
     for a blend); not with ``recolor_to`` (the photo's colours are wanted then) nor with a region.
     """
     from models.images import read_rgb
-    from models.inference.registry import find_decoder, load_decoder, wct_installed
+    from models.inference.registry import find_decoder, load_decoder
     from models.nets.adain import ImageStyleNet, RegionStyleNet, palette_for_network
 
     if not 0.0 <= alpha <= 1.0:
@@ -85,10 +84,6 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
         if region is not None:
             raise UserError("--mask-style runs on an AdaIN decoder: give --decoder vgg19 or light")
         return wct_style_network(pictures, alpha, recolor_to, wct_file)
-    if decoder is None and prefer == WCT:
-        if region is None and wct_installed():
-            return wct_style_network(pictures, alpha, recolor_to)
-        prefer = "vgg19"  # a region, or no WCT decoders: the paper's AdaIN network
     decoder_path = find_decoder(decoder, prefer)  # first: without a decoder no picture need be read at all
     net, _ = load_decoder(decoder_path)
     palette = palette and recolor_to is None and region is None
@@ -129,9 +124,8 @@ def wct_style_network(pictures: list[tuple[Path, float]], alpha: float = 1.0, re
     """The whitening-and-colouring cascade (:mod:`models.nets.wct`) with the pictures' statistics at every
     level baked in (a blend: the weighted means of their feature means and covariance square roots),
     its metadata and a cache key. ``alpha``: how far each level moves to the pictures' statistics."""
-    from models.color import match_color
-    from models.images import read_rgb, resize_short_side, to_tensor
     from models.inference.registry import SHIPPED_DIR, WCT_FILE, load_wct_decoders
+    from models.nets.adain import blend_statistics
     from models.nets.vgg import VGG19Features
     from models.nets.wct import LEVEL_LAYER, WCTStyleNet, style_statistics
 
@@ -139,44 +133,40 @@ def wct_style_network(pictures: list[tuple[Path, float]], alpha: float = 1.0, re
     decoders, _ = load_wct_decoders(path)
     levels = [d.level for d in decoders]
     encoder = VGG19Features(LEVEL_LAYER[max(levels)])
-    key = hashlib.sha256(f"wct|{alpha}".encode() + hashlib.sha256(path.read_bytes()).digest())
-    recolour = to_tensor(recolor_to) if recolor_to is not None else None
-    per_picture = []
-    for picture_path, weight in pictures:
-        picture = to_tensor(resize_short_side(read_rgb(picture_path), PICTURE_SHORT_SIDE))
-        if recolour is not None:
-            picture = match_color(picture, recolour)
-        per_picture.append(style_statistics(encoder, picture, levels))
-        key.update(hashlib.sha256(picture_path.read_bytes()).digest() + f"|{weight}".encode())
-    if recolor_to is not None:
-        key.update(hashlib.sha256(np.ascontiguousarray(recolor_to).tobytes()).digest())
-    total = sum(w for _, w in pictures)
-    statistics = [tuple(sum(w / total * stats[i][j] for stats, (_, w) in zip(per_picture, pictures)) for j in (0, 1))
-                  for i in range(len(levels))]
+    key = hashlib.sha256(f"wct|{alpha}".encode())  # the decoder file itself is in the runtime's cache key
+    per_picture = [style_statistics(encoder, picture, levels) for picture in _pictures(pictures, recolor_to, key)]
+    weights = [w for _, w in pictures]
+    statistics = [blend_statistics([stats[i] for stats in per_picture], weights) for i in range(len(levels))]
     name = "+".join(p.stem for p, _ in pictures)
     meta = {"name": name, "kind": "image", "style_file": ",".join(str(p) for p, _ in pictures),
-            "weights": [w for _, w in pictures], "alpha": alpha, "method": WCT, "decoder": str(path)}
+            "weights": weights, "alpha": alpha, "method": WCT, "decoder": str(path)}
     return WCTStyleNet(encoder, decoders, statistics, alpha).eval(), meta, key.digest()
+
+
+def _pictures(pictures: list[tuple[Path, float]], recolor_to: np.ndarray | None, key) -> list[torch.Tensor]:
+    """Each picture as a ``1×3×H×W`` tensor at the styles' scale, given ``recolor_to``'s colours if that is
+    set; the pictures' bytes, their weights and ``recolor_to`` go into ``key``."""
+    from models.color import match_color
+    from models.images import read_rgb, resize_short_side, to_tensor
+
+    recolour = to_tensor(recolor_to) if recolor_to is not None else None
+    tensors = []
+    for path, weight in pictures:
+        picture = to_tensor(resize_short_side(read_rgb(path), PICTURE_SHORT_SIDE))
+        tensors.append(match_color(picture, recolour) if recolour is not None else picture)
+        key.update(hashlib.sha256(path.read_bytes()).digest() + f"|{weight}".encode())
+    if recolor_to is not None:
+        key.update(hashlib.sha256(np.ascontiguousarray(recolor_to).tobytes()).digest())
+    return tensors
 
 
 def _statistics(net, pictures: list[tuple[Path, float]], recolor_to: np.ndarray | None, key
                 ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
     """The (weighted) relu4_1 mean and standard deviation of some pictures, and their (weighted)
     RGB mean and covariance; the pictures' bytes go into ``key``."""
-    from models.color import match_color
-    from models.images import read_rgb, resize_short_side, to_tensor
     from models.nets.adain import blend_statistics, picture_palette
 
-    stats, colours = [], []
-    recolour = to_tensor(recolor_to) if recolor_to is not None else None
-    for path, weight in pictures:
-        picture = to_tensor(resize_short_side(read_rgb(path), PICTURE_SHORT_SIDE))
-        if recolour is not None:
-            picture = match_color(picture, recolour)
-        stats.append(net.style_statistics(picture))
-        colours.append(picture_palette(picture))
-        key.update(hashlib.sha256(path.read_bytes()).digest() + f"|{weight}".encode())
-    if recolor_to is not None:
-        key.update(hashlib.sha256(np.ascontiguousarray(recolor_to).tobytes()).digest())
+    tensors = _pictures(pictures, recolor_to, key)
     weights = [w for _, w in pictures]
-    return (*blend_statistics(stats, weights), blend_statistics(colours, weights))
+    return (*blend_statistics([net.style_statistics(t) for t in tensors], weights),
+            blend_statistics([picture_palette(t) for t in tensors], weights))

@@ -499,8 +499,7 @@ def load_wct_decoders(path: str | Path | None = None) -> tuple[list, dict]:
     tensors = load_file(str(path))
     decoders = []
     for entry in levels:
-        level, width = entry.get("level") if isinstance(entry, dict) else None, entry.get("width") if isinstance(
-            entry, dict) else None
+        level, width = (entry.get("level"), entry.get("width")) if isinstance(entry, dict) else (None, None)
         if level not in LEVEL_LAYER or not isinstance(width, (int, float)) or not 0.05 <= width <= MAX_DECODER_WIDTH:
             raise StyleError(f"{path}: implausible decoder level {entry!r}")
         decoder = LevelDecoder(level, float(width))

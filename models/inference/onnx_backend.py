@@ -47,20 +47,23 @@ def export(net: torch.nn.Module) -> bytes:
 
 class FrameIO(torch.nn.Module):
     """``net`` behind 8-bit frames: ``1×H×W×3 uint8 RGB`` in and out, the conversions inside the graph (where
-    ONNX Runtime does them in a millisecond instead of several in Python around it)."""
+    ONNX Runtime does them in a millisecond instead of several in Python around it). ``rounded=False``: the
+    output stays ``float32`` on the 0–255 scale, for a step after the graph that must not see rounded values."""
 
-    def __init__(self, net: torch.nn.Module) -> None:
+    def __init__(self, net: torch.nn.Module, rounded: bool = True) -> None:
         super().__init__()
-        self.net = net
+        self.net, self.rounded = net, rounded
 
     def forward(self, frame: torch.Tensor) -> torch.Tensor:
-        y = self.net(frame.permute(0, 3, 1, 2).float() * (1.0 / 255.0))
-        return (y * 255.0).round().clamp(0.0, 255.0).to(torch.uint8).permute(0, 2, 3, 1)
+        y = self.net(frame.permute(0, 3, 1, 2).float() * (1.0 / 255.0)) * 255.0
+        if not self.rounded:
+            return y.permute(0, 2, 3, 1)
+        return y.round().clamp(0.0, 255.0).to(torch.uint8).permute(0, 2, 3, 1)
 
 
-def export_frames(net: torch.nn.Module) -> bytes:
+def export_frames(net: torch.nn.Module, rounded: bool = True) -> bytes:
     """The ONNX graph of :class:`FrameIO` around an eval-mode image network, dynamic height and width."""
-    wrapped = FrameIO(net.to("cpu", torch.float32).eval()).eval()
+    wrapped = FrameIO(net.to("cpu", torch.float32).eval(), rounded).eval()
     return _export(wrapped, torch.zeros(1, 64, 64, 3, dtype=torch.uint8), ("frame", "out"), {1: "height", 2: "width"})
 
 
@@ -90,7 +93,8 @@ class OnnxNet:
         self.frames = _session(frames_model, threads) if frames_model is not None else None
 
     def frame(self, image: np.ndarray) -> np.ndarray:
-        """``H×W×3 uint8 RGB`` → its stylization, the same (through the 8-bit graph when there is one)."""
+        """``H×W×3 uint8 RGB`` → its stylization, the same (through the 8-bit graph when there is one; a graph
+        exported with ``rounded=False`` gives ``float32`` on the 0–255 scale)."""
         import cv2
 
         h, w = image.shape[:2]
@@ -114,9 +118,35 @@ class OnnxNet:
         return torch.from_numpy(np.ascontiguousarray(y[:, :, :h, :w]) if ph or pw else y)
 
 
-def load_cached(net: torch.nn.Module, path: Path) -> tuple[OnnxNet, bool]:
+class Recoloured:
+    """An :class:`OnnxNet` whose picture-palette step (:class:`models.nets.adain.ImageStyleNet`'s
+    ``recolor``) runs after it, outside the graph: ONNX has no eigendecomposition. ``frame`` recolours the
+    unrounded output of a ``rounded=False`` frames graph in OpenCV (:func:`models.color.recolor_frame`; a
+    rounded one would have its rounding steps stretched by the palette's gain), ``__call__`` the float
+    output in torch."""
+
+    def __init__(self, net: OnnxNet, mean: torch.Tensor, sqrt_cov: torch.Tensor, min_variance: float,
+                 amount: float) -> None:
+        self.net, self.amount, self.min_variance = net, amount, min_variance
+        self.mean, self.sqrt_cov = mean.detach().float().cpu(), sqrt_cov.detach().float().cpu()
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        from models.color import recolor_frame
+
+        return recolor_frame(self.net.frame(image), self.mean.numpy(), self.sqrt_cov.numpy(), self.min_variance,
+                             self.amount)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        from models.color import recolor
+
+        y = self.net(x)
+        return y + self.amount * (recolor(y, self.mean, self.sqrt_cov, self.min_variance) - y)
+
+
+def load_cached(net: torch.nn.Module, path: Path, rounded: bool = True) -> tuple[OnnxNet, bool]:
     """The session for ``net`` from the ONNX files cached at ``path`` (the float graph) and beside it (the
-    8-bit frames graph, ``*.frames.onnx``), exporting and caching them on a miss.
+    frames graph, ``*.frames.onnx``, 8-bit out unless ``rounded`` is False), exporting and caching them on a
+    miss (``path`` must differ for the two kinds of frames graph).
 
     Returns ``(network, from_cache)``.
     """
@@ -128,7 +158,7 @@ def load_cached(net: torch.nn.Module, path: Path) -> tuple[OnnxNet, bool]:
         except Exception:  # noqa: BLE001 - a stale or broken cache entry (ORT raises its own types): rebuild
             path.unlink(missing_ok=True)
             frames_path.unlink(missing_ok=True)
-    model, frames = export(net), export_frames(net)
+    model, frames = export(net), export_frames(net, rounded)
     for target, data in ((path, model), (frames_path, frames)):
         tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
         try:

@@ -85,13 +85,14 @@ def picture_style_network(spec: str | Path, alpha: float = 1.0, recolor_to: np.n
             raise UserError("--mask-style runs on an AdaIN decoder: give --decoder vgg19 or light")
         return wct_style_network(pictures, alpha, recolor_to, wct_file)
     decoder_path = find_decoder(decoder, prefer)  # first: without a decoder no picture need be read at all
-    net, _ = load_decoder(decoder_path)
+    net, decoder_meta = load_decoder(decoder_path)
     palette = palette and recolor_to is None and region is None
     key = hashlib.sha256(f"{alpha}|{palette}".encode())
     mean, std, colours = _statistics(net, pictures, recolor_to, key)
     name = "+".join(p.stem for p, _ in pictures)
     meta = {"name": name, "kind": "image", "style_file": ",".join(str(p) for p, _ in pictures),
-            "weights": [w for _, w in pictures], "alpha": alpha, "palette": palette, "decoder": str(decoder_path)}
+            "weights": [w for _, w in pictures], "alpha": alpha, "palette": palette, "decoder": str(decoder_path),
+            "encoder": decoder_meta.get("encoder", "vgg19")}
     if region is None:
         return (ImageStyleNet(net, mean, std, alpha, palette_for_network(*colours) if palette else None).eval(),
                 meta, key.digest())

@@ -73,6 +73,25 @@ def compile_module(
         return torch.jit.freeze(scripted) if freeze else scripted
 
 
+def _onnx_picture(net: torch.nn.Module, meta: dict) -> bool:
+    """Whether a picture style runs on ONNX Runtime: the light AdaIN network only (the live one). The VGG-19
+    network's graph would cache ~70 MB for every picture; WCT and regions hold operations ONNX lacks."""
+    from models.nets.adain import ImageStyleNet
+
+    return type(net) is ImageStyleNet and meta.get("encoder") == "light"
+
+
+def _load_onnx(net: torch.nn.Module, path: Path):
+    """:func:`onnx_backend.load_cached`, a picture's palette step moved out of the graph (ONNX has no ``eigh``)."""
+    if not getattr(net, "use_palette", False):
+        return onnx_backend.load_cached(net, path)
+    core = copy.deepcopy(net)
+    core.use_palette = False
+    onnx_net, from_cache = onnx_backend.load_cached(core, path.with_name(path.stem + ".float.onnx"), rounded=False)
+    return onnx_backend.Recoloured(onnx_net, net.palette_mean, net.palette_sqrt_cov, net.palette_min_variance,
+                                   net.alpha), from_cache
+
+
 def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dtype: torch.dtype, freeze: bool = True,
                   extra_key: bytes = b""):
     """The compiled network from the disk cache, compiling and caching it on a miss.
@@ -167,12 +186,12 @@ class Stylizer:
         self.compiled = compiled
         # ONNX Runtime for a fixed network on the CPU; a bank keeps TorchScript (set_blend rewrites it in place)
         self.backend = inference_backend(self.device, backend) if compiled else "eager"
-        if self.backend == "onnx" and (self.bank is not None or extra_key):
+        if self.backend == "onnx" and (self.bank is not None or (picture and not _onnx_picture(net, self.meta))):
             self.backend = "torchscript"
         if self.backend == "onnx":
             t0 = time.perf_counter()
-            key = _cache_key(self.weights, self.device, torch.float32, True, b"onnx")
-            self.net, self.from_cache = onnx_backend.load_cached(net, cache_dir().parent / "onnx" / f"{key}.onnx")
+            key = _cache_key(self.weights, self.device, torch.float32, True, b"onnx" + extra_key)
+            self.net, self.from_cache = _load_onnx(net, cache_dir().parent / "onnx" / f"{key}.onnx")
             self.load_seconds = time.perf_counter() - t0
         elif compiled:
             self.net, self.load_seconds, self.from_cache = load_compiled(

@@ -48,7 +48,7 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
 
     from models.inference.runtime import Stylizer
     from realtime.app import LiveApp
-    from realtime.autosize import for_source, parse_model_size
+    from realtime.autosize import for_stylizer, parse_model_size
     from realtime.sinks import NullSink
     from realtime.sources import SyntheticSource
     from video.temporal import live_smoother
@@ -62,7 +62,7 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
                         decoder=args.decoder, prefer_decoder="light", tier=tier, prefer_tier="live")
     frames = args.frames
     source = SyntheticSource(size, fps=args.fps, realtime=True)
-    autosize = for_source(model_size, args.fps, size, stylizer.device.type, full_start=stylizer.tier == "live")
+    autosize = for_stylizer(model_size, args.fps, size, stylizer)
     app = LiveApp(source, [(stylizer.name, stylizer)], smoother=live_smoother(stylizer.device),
                   temporal=not args.no_temporal,
                   autosize=autosize)

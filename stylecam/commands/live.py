@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     from models.inference.registry import default_style_name, has_tier, list_styles
     from models.inference.runtime import load_stylizers
     from realtime.app import LiveApp
-    from realtime.autosize import for_source, parse_model_size
+    from realtime.autosize import for_stylizer, parse_model_size
     from realtime.sinks import NullSink, WindowSink
     from video.temporal import live_smoother
 
@@ -144,9 +144,7 @@ def run(args: argparse.Namespace) -> int:
     with open_live_source(args) as source:
         first = stylizers[0][1]
         device = getattr(getattr(first, "stylizer", first), "device", None)
-        tier = getattr(getattr(first, "stylizer", first), "tier", None)
-        autosize = for_source(model_size, source.fps, source.size, getattr(device, "type", "cpu"),
-                              full_start=tier == "live")
+        autosize = for_stylizer(model_size, source.fps, source.size, first)
         app = LiveApp(source, stylizers, smoother=live_smoother(device), snapshot_dir=args.out, record_dir=args.out,
                       strength=args.strength, temporal=not args.no_temporal, outputs=output_openers(args),
                       autosize=autosize)

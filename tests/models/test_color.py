@@ -71,3 +71,25 @@ def test_recolor_bounds_the_stretch_of_a_flat_colour_direction():
     batch = torch.cat([torch.rand(1, 3, 8, 8) * 0.2, torch.rand(1, 3, 8, 8) * 0.5 + 0.3])
     out = recolor(batch, mean, sqrt_cov)  # each image of a batch gets its own transfer
     torch.testing.assert_close(color_moments(out)[0], mean.expand(2, 3, 1), atol=0.03, rtol=0)
+
+
+@pytest.mark.parametrize("amount", [1.0, 0.4])
+def test_recolor_frame_on_8_bit_frames_is_recolor(amount):
+    import numpy as np
+
+    from models.color import color_moments, recolor, recolor_frame, symmetric_power
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:30, 0:40]
+    frame = np.stack([xx * 5, yy * 6 + xx, 200 - xx * 2], -1) + rng.integers(0, 30, (30, 40, 3))
+    frame = frame.clip(0, 255).astype(np.uint8)
+    target = torch.rand(1, 3, 16, 16) * torch.tensor([0.5, 0.2, 0.3]).view(1, 3, 1, 1) + 0.2
+    mean, cov = color_moments(target)
+    sqrt_cov = symmetric_power(cov, 0.5)
+    x = torch.from_numpy(frame).permute(2, 0, 1)[None].double() / 255
+    full = recolor(x, mean.double(), sqrt_cov.double(), 1e-3)
+    expected = ((x + amount * (full - x))[0].permute(1, 2, 0) * 255).round().numpy()
+    got = recolor_frame(frame, mean.numpy(), sqrt_cov.numpy(), 1e-3, amount)
+    assert got.dtype == np.uint8 and got.shape == frame.shape
+    assert np.abs(got - expected).max() <= 1
+    assert np.abs(got.astype(int) - frame).mean() > 10  # it did recolour

@@ -98,3 +98,22 @@ def test_hd_frames_keep_the_network_at_480_px_or_more_down_to_15_fps():
     feed(hd, cost_per_pixel_ms=42 / (512 * 512 * 4 / 3), frames=900)
     assert hd.size >= 480
     assert for_source(None, 30.0, (640, 480), "cpu", full_start=True).budget_ms == pytest.approx(0.9 * 1000 / 24)
+
+
+def test_for_stylizer_starts_each_network_where_it_belongs():
+    from types import SimpleNamespace
+
+    import torch
+
+    from realtime.autosize import LIGHT_PICTURE_START, for_stylizer
+
+    def stylizer(tier=None, **meta):
+        return SimpleNamespace(device=torch.device("cpu"), tier=tier, meta=meta)
+
+    light = stylizer(kind="image", encoder="light")
+    assert for_stylizer(None, 30.0, (640, 480), light).size == LIGHT_PICTURE_START == 256
+    assert for_stylizer(None, 30.0, (320, 240), light).size == 240  # never above the frame
+    assert for_stylizer(None, 30.0, (640, 480), stylizer(kind="image", encoder="vgg19")).size == 160
+    assert for_stylizer(None, 30.0, (640, 480), stylizer(tier="live")).size == 480
+    assert for_stylizer(None, 30.0, (640, 480), SimpleNamespace(stylizer=stylizer(tier="fast"))).size == 160
+    assert for_stylizer(224, 30.0, (640, 480), light) is None  # a fixed size

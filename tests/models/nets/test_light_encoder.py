@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -113,8 +114,33 @@ def test_a_picture_style_runs_compiled_on_the_light_encoder(tmp_path, photo):
     save_decoder(Decoder(0.125, enc.out_channels), {"name": "light"}, user_style_dir() / "light.decoder.safetensors",
                  encoder=enc)
     painting = write_rgb(tmp_path / "p.png", photo[::-1])
-    stylizer = Stylizer(str(painting), device="cpu")
-    assert stylizer.backend == "torchscript" and stylizer(photo).shape == photo.shape
+    scripted = Stylizer(str(painting), device="cpu", backend="torchscript")
+    assert scripted.backend == "torchscript" and scripted(photo).shape == photo.shape
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.5])
+def test_a_light_picture_style_runs_on_onnx_runtime_as_on_torchscript(tmp_path, photo, alpha):
+    """The live path for pictures: ONNX Runtime, the palette step after the graph (ONNX has no eigh)."""
+    from models.images import write_rgb
+    from models.inference.registry import save_decoder, user_style_dir
+    from models.inference.runtime import Stylizer
+    from models.nets.adain import Decoder
+
+    torch.manual_seed(0)
+    enc = LightEncoder(0.125)
+    save_decoder(Decoder(0.125, enc.out_channels), {"name": "light"}, user_style_dir() / "light.decoder.safetensors",
+                 encoder=enc)
+    painting = write_rgb(tmp_path / "p.png", (photo[::-1] * [1.0, 0.4, 0.7]).astype(np.uint8))
+    ort = Stylizer(str(painting), device="cpu", alpha=alpha)  # the CPU's default engine
+    ts = Stylizer(str(painting), device="cpu", alpha=alpha, backend="torchscript")
+    assert (ort.backend, ts.backend) == ("onnx", "torchscript")
+    for frame, size in ((photo, None), (photo[:37, :53], 24)):
+        ort.model_size = ts.model_size = size
+        diff = np.abs(ort(frame).astype(int) - ts(frame).astype(int))
+        assert diff.max() <= 1 and diff.mean() < 0.01
+    # a second picture is another network: its own cache entry, not the first one's
+    other = write_rgb(tmp_path / "q.png", photo[:, ::-1])
+    assert not np.array_equal(Stylizer(str(other), device="cpu", alpha=alpha)(photo), ort(photo))
 
 
 def test_dead_channels_counts_the_channels_that_never_fire():

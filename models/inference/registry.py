@@ -99,6 +99,26 @@ def list_styles() -> list[StyleInfo]:
     return list(found.values())
 
 
+def picture_digest(path: str | Path) -> str:
+    """The SHA-256 of a picture file's bytes: what ``stylecam learn`` records of the painting it learned."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def learned_style_for(picture: str | Path) -> str | None:
+    """The user style ``stylecam learn`` made from this picture (a file with the same bytes), or None."""
+    try:
+        digest = picture_digest(picture)
+    except OSError:
+        return None  # the picture path reports its own error
+    for info in list_styles():
+        learned = info.meta.get("learn")
+        if not info.shipped and isinstance(learned, dict) and learned.get("painting_sha256") == digest:
+            return info.name
+    return None
+
+
 def user_style_path(name: str) -> Path:
     """Where a new user style called ``name`` is written; a name a shipped style has is refused
     (the shipped one would hide it: see :func:`list_styles`)."""

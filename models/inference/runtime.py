@@ -35,6 +35,7 @@ from models.inference.picture_styles import is_picture_style, picture_style_netw
 from models.inference.registry import (
     StyleError,
     bank_rows,
+    learned_style_for,
     load_bank,
     load_style,
     parse_blend,
@@ -164,6 +165,10 @@ class Stylizer:
             raise UserError(f"strength must be between 0 and 1, got {strength}")
         self.device = resolve_device(device)
         picture = is_picture_style(style)
+        if picture and decoder is None and region is None and recolor_style_to is None and alpha == 1.0 and palette:
+            learned = learned_style_for(style)  # a painting `stylecam learn` made a style of: its networks
+            if learned is not None:
+                style, picture = learned, False
         self.dtype = inference_dtype(self.device, wide_range=picture)
         self.bank = None
         extra_key = b""

@@ -42,7 +42,13 @@ def run(args: argparse.Namespace) -> int:
 
     from models.images import read_rgb
     from models.inference.device import resolve_device
-    from models.inference.registry import list_styles, training_run_dir, user_style_dir, user_style_path
+    from models.inference.registry import (
+        list_styles,
+        picture_digest,
+        training_run_dir,
+        user_style_dir,
+        user_style_path,
+    )
     from models.inference.runtime import Stylizer
     from models.nets.vgg import VGG19Features
     from models.samples import sample_photo
@@ -96,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     command = "stylecam " + shlex.join(args.argv)
     meta = {"name": name, "title": Path(args.painting).stem, "value_range": "RGB float [0, 1] in and out",
             "command": command,
-            "learn": {"start": start, "minutes": args.minutes, "steps": args.steps, "data": list(data)}}
+            "learn": {"start": start, "minutes": args.minutes, "steps": args.steps, "data": list(data),
+                      "painting_sha256": picture_digest(args.painting)}}
     progress = Progress(f"learn {name}", quiet=args.quiet)
     done_before = 0.0  # of the whole run, when the live tier starts
 
@@ -130,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
         os.replace(out.with_name(f".{out.name}.part"), out)
     spent = f"{args.steps} steps each" if args.steps else f"{args.minutes:g} min"
     print(f"wrote {fast_out} and {live_out} (style {name!r}, started from {start!r}, {spent}): "
-          f"stylecam image PHOTO OUT --style {name}; stylecam live --style {name}")
+          f"stylecam image PHOTO OUT --style {name}; stylecam live --style {name} (the painting itself as --style "
+          f"now means these networks too)")
     return 0
 
 

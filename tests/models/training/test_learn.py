@@ -42,7 +42,7 @@ def test_the_plan_gives_the_fast_tier_its_share_first_and_the_live_tier_a_teache
     assert fast_config(steps, "udnie").steps == 7 and fast_config(steps, "udnie").minutes is None
 
 
-def test_feature_learn_installs_a_fast_and_a_live_network_that_image_finds_by_name(tmp_path, capsys):
+def test_feature_learn_installs_a_fast_and_a_live_network_that_image_finds_by_name_and_picture(tmp_path, capsys):
     painting = write_rgb(tmp_path / "My Painting.png", _stripes(160))
     photos = tmp_path / "photos"
     for i, name in enumerate(("a", "b")):
@@ -59,6 +59,18 @@ def test_feature_learn_installs_a_fast_and_a_live_network_that_image_finds_by_na
         out = tmp_path / f"{tier}.png"
         assert main(["image", str(painting), str(out), "--style", "my_painting", "--tier", tier]) == 0
         assert read_rgb(out).shape == (160, 160, 3)
+    # the painting itself as --style now means the learned networks (any copy of the file), unless a picture
+    # network is asked for
+    from models.inference.runtime import Stylizer
+
+    copy = tmp_path / "copy.png"
+    copy.write_bytes(painting.read_bytes())
+    learned = Stylizer(str(copy), device="cpu", tier="live")
+    assert learned.meta["name"] == "my_painting" and learned.tier == "live"
+    assert Stylizer(str(painting), device="cpu", decoder="light").meta.get("kind") == "image"
+    assert Stylizer(str(painting), device="cpu", alpha=0.5).meta.get("kind") == "image"
+    other = write_rgb(tmp_path / "other.png", _stripes(160)[::-1].copy())
+    assert Stylizer(str(other), device="cpu").meta.get("kind") == "image"
     # a second run under the same name must be asked for
     assert main(["learn", str(painting), "--steps", "1", "--start", "starry", "--data", str(photos)]) == 2
     assert "--force" in capsys.readouterr().err

@@ -43,6 +43,7 @@ class LearnPlan:
     start: str  # the pack style both networks start from
     minutes: float
     steps: int | None = None  # instead of minutes: steps for each network (tests, reproducible runs)
+    style_weight: float = 15.0  # the fast tier's style loss weight (its content loss: 2)
 
     @property
     def fast_minutes(self) -> float | None:
@@ -83,7 +84,8 @@ def nearest_pack_style(painting: np.ndarray, photo: np.ndarray, candidates: list
 def fast_config(plan: LearnPlan, init_from: str) -> TrainConfig:
     """The fast tier: the pack network fine-tuned on the painting (half the learning rate of a new network)."""
     return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="fast",
-                       steps=plan.steps, minutes=plan.fast_minutes, lr=1e-3, style_weight=15.0, content_weight=2.0,
+                       steps=plan.steps, minutes=plan.fast_minutes, lr=1e-3, style_weight=plan.style_weight,
+                       content_weight=2.0,
                        init_from=init_from, checkpoint_seconds=60.0)
 
 

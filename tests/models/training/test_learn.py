@@ -83,6 +83,7 @@ def test_learn_user_errors_are_one_line(tmp_path, capsys):
         (["learn", str(painting), "--name", "starry"], "shipped style"),
         (["learn", str(painting), "--start", "nope"], "not a pack style"),
         (["learn", str(painting), "--minutes", "0"], "--minutes"),
+        (["learn", str(painting), "--style-weight", "0"], "--style-weight"),
         (["learn", str(painting), "--data", str(tmp_path / "none")], "not found"),
     ]:
         assert main(argv) == 2, argv

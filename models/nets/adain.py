@@ -15,7 +15,7 @@ from torch import nn
 from models.color import color_moments, recolor, symmetric_power
 from models.inference.device import float32_math
 from models.nets.vgg import CAFFE_MEAN_BGR, STYLE_LAYERS, VGG19Features
-from models.training.losses import gram
+from models.training.losses import gram, log_style_loss
 
 ENCODER_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1", "block4_relu1")
 BOTTLENECK = "block4_relu1"
@@ -145,17 +145,11 @@ def moment_distance(output: dict[str, torch.Tensor], style: dict[str, torch.Tens
 @float32_math
 def log_gram_distance(output: dict[str, torch.Tensor], style: dict[str, torch.Tensor],
                       layers: tuple[str, ...] = STYLE_LAYERS, eps: float = 1e-8) -> torch.Tensor:
-    """Mean over samples and layers of log(mean squared Gram difference), output ``n`` against style ``n``.
-
-    The log of the quality metric (../shared/QUALITY.md: the geometric mean over relu1_1…relu5_1 of
-    per-layer Gram distance ratios) up to a constant, so every layer counts by its relative error
-    and no per-layer weights need tuning.
-    """
-    logs = []
-    for layer in layers:
-        diff = gram(output[layer]) - gram(style[layer])
-        logs.append(torch.log(diff.pow(2).mean(dim=(1, 2)) + eps))
-    return torch.stack(logs).mean()
+    """Mean over samples and layers of log(mean squared Gram difference), output ``n`` against style ``n``:
+    :func:`models.training.losses.log_style_loss`, the quality metric's log, so every layer counts by its
+    relative error and no per-layer weights need tuning."""
+    return log_style_loss({layer: output[layer] for layer in layers}, {layer: gram(style[layer]) for layer in layers},
+                          eps)
 
 
 def adain_losses(net: AdaINNet, output: torch.Tensor, target: torch.Tensor,

@@ -56,6 +56,10 @@ class TrainConfig:
     lr: float = 2e-3
     style_weight: float = 15.0
     content_weight: float = 2.0
+    # "sum": the style loss is the sum of the layers' Gram distances; "log": style_weight · the mean of their
+    # logs plus content_weight · the content distance's log (the quality metric's own terms: every layer by its
+    # relative error)
+    style_loss: str = "sum"
     tv_weight: float = 0.0
     temporal_weight: float = 0.0  # > 0: add the temporal loss of models.training.temporal_loss
     detail_weight: float = 0.0  # > 0: also a content loss at relu2_2 (Johnson et al.'s layer): keeps shapes
@@ -90,16 +94,19 @@ DETAIL_LAYER = "block2_relu2"
 
 def perceptual_losses(
     vgg: VGG19Features, output: torch.Tensor, content: torch.Tensor, targets: dict[str, torch.Tensor],
-    detail: bool = False,
+    detail: bool = False, log: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor] | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(style, content) losses of a batch of outputs in QUALITY.md's units (unweighted sums);
-    with ``detail`` also the relu2_2 content loss."""
+    with ``detail`` also the relu2_2 content loss; with ``log`` the style loss is
+    :func:`models.training.losses.log_style_loss` and the content loss its log."""
     content_layers = (CONTENT_LAYER, DETAIL_LAYER) if detail else (CONTENT_LAYER,)
     with torch.no_grad():
         content_feats = {k: v.float() for k, v in vgg(content, content_layers).items()}
     feats = {k: v.float() for k, v in vgg(output, (*STYLE_LAYERS, *content_layers)).items()}
-    style = losses.style_loss(feats, targets)
+    style = (losses.log_style_loss if log else losses.style_loss)(feats, targets)
     main = losses.content_loss(feats[CONTENT_LAYER], content_feats[CONTENT_LAYER])
+    if log:
+        main = torch.log(main + 1e-8)
     if not detail:
         return style, main
     return style, main, losses.content_loss(feats[DETAIL_LAYER], content_feats[DETAIL_LAYER])
@@ -191,6 +198,10 @@ def train(
         raise ValueError("give at least one painting")
     if cfg.finetune not in ("all", "norm"):
         raise ValueError(f"unknown finetune mode {cfg.finetune!r}")
+    if cfg.style_loss not in ("sum", "log"):
+        raise ValueError(f"unknown style loss {cfg.style_loss!r} (sum or log)")
+    if cfg.style_loss == "log" and (cfg.teacher or cfg.detail_weight > 0):
+        raise ValueError("the log style loss is for a network trained on its painting alone (no teacher, no detail)")
     n_styles = len(cfg.styles)
     schedule = row_schedule(cfg.row_shares, n_styles)
     net = build_network(cfg.net_config())
@@ -273,7 +284,8 @@ def train(
         elif cfg.detail_weight > 0:
             s_loss, c_loss, d_loss = perceptual_losses(vgg, output, content, targets[k], detail=True)
         else:
-            (s_loss, c_loss), d_loss = perceptual_losses(vgg, output, content, targets[k]), torch.zeros(())
+            (s_loss, c_loss), d_loss = perceptual_losses(vgg, output, content, targets[k],
+                                                         log=cfg.style_loss == "log"), torch.zeros(())
         tv = losses.tv_loss(output.float())
         loss = (cfg.style_weight * s_loss + cfg.content_weight * c_loss + cfg.detail_weight * d_loss
                 + cfg.tv_weight * tv + distill)

@@ -44,6 +44,7 @@ class LearnPlan:
     minutes: float
     steps: int | None = None  # instead of minutes: steps for each network (tests, reproducible runs)
     style_weight: float = 15.0  # the fast tier's style loss weight (its content loss: 2)
+    style_loss: str = "sum"  # the fast tier's: "sum" of the layers' Gram distances, or "log" (TrainConfig)
 
     @property
     def fast_minutes(self) -> float | None:
@@ -85,7 +86,7 @@ def fast_config(plan: LearnPlan, init_from: str) -> TrainConfig:
     """The fast tier: the pack network fine-tuned on the painting (half the learning rate of a new network)."""
     return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="fast",
                        steps=plan.steps, minutes=plan.fast_minutes, lr=1e-3, style_weight=plan.style_weight,
-                       content_weight=2.0,
+                       content_weight=2.0 if plan.style_loss == "sum" else 1.0, style_loss=plan.style_loss,
                        init_from=init_from, checkpoint_seconds=60.0)
 
 

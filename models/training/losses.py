@@ -40,6 +40,21 @@ def style_loss(
 
 
 @float32_math
+def log_style_loss(features: dict[str, torch.Tensor], target_grams: dict[str, torch.Tensor],
+                   eps: float = 1e-8) -> torch.Tensor:
+    """Mean over samples and layers of ``log(mean((gram(F) − G_target)²))`` (``G_target`` ``C×C`` or ``N×C×C``).
+
+    The log of ../shared/QUALITY.md's style ratio (the geometric mean over the layers of per-layer Gram
+    distance ratios) up to a constant: every layer counts by its relative error, whatever its scale, where
+    :func:`style_loss`'s plain sum is ruled by the layers with the largest numbers (relu4_1's)."""
+    logs = []
+    for layer, target in target_grams.items():
+        g = gram(features[layer])
+        logs.append(torch.log((g - target.expand_as(g)).pow(2).mean(dim=(1, 2)) + eps))
+    return torch.stack(logs).mean()
+
+
+@float32_math
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean squared difference of two feature maps of equal shape."""
     return F.mse_loss(features, target)

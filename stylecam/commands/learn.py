@@ -25,8 +25,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="folders (or files) of photos to train on (default: the photos that ship with scikit-image; "
                         "a few hundred photos of your own are better)")
     p.add_argument("--start", help="the pack style to start from (default: the one already nearest the painting)")
-    p.add_argument("--style-weight", type=float, default=15.0,
-                   help="how much the painting counts against the photo's content (default: 15)")
+    p.add_argument("--style-loss", choices=("sum", "log"), default="sum",
+                   help="the fast tier's style loss: the sum of the Gram distances (default) or their logs, "
+                        "every layer by its relative error, against the content distance's log")
+    p.add_argument("--style-weight", type=float,
+                   help="how much the painting counts against the photo's content (default: 15; with --style-loss "
+                        "log: 1, the content's log weighing 1)")
     p.add_argument("--force", action="store_true", help="replace a style of yours with the same name")
     add_run_options(p)
     p.set_defaults(func=run)
@@ -100,14 +104,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"starting from {start!r}, the pack style nearest the painting (style distance: {ranked})", flush=True)
     else:
         start = args.start
-    if not 0.0 < args.style_weight <= 1e4:
-        raise UserError(f"--style-weight must be above 0 and at most 10000, got {args.style_weight:g}")
-    plan = LearnPlan(name, str(args.painting), data, start, args.minutes, args.steps, args.style_weight)
+    style_weight = args.style_weight if args.style_weight is not None else (15.0 if args.style_loss == "sum" else 1.0)
+    if not 0.0 < style_weight <= 1e4:
+        raise UserError(f"--style-weight must be above 0 and at most 10000, got {style_weight:g}")
+    plan = LearnPlan(name, str(args.painting), data, start, args.minutes, args.steps, style_weight, args.style_loss)
     command = "stylecam " + shlex.join(args.argv)
     meta = {"name": name, "title": Path(args.painting).stem, "value_range": "RGB float [0, 1] in and out",
             "command": command,
             "learn": {"start": start, "minutes": args.minutes, "steps": args.steps, "data": list(data),
-                      "style_weight": args.style_weight,
+                      "style_weight": style_weight, "style_loss": args.style_loss,
                       "painting_sha256": picture_digest(args.painting)}}
     progress = Progress(f"learn {name}", quiet=args.quiet)
     done_before = 0.0  # of the whole run, when the live tier starts

@@ -1,3 +1,4 @@
+import math
 import random
 
 import numpy as np
@@ -102,15 +103,26 @@ def test_non_finite_step_is_skipped_not_applied(dataset, tmp_path, monkeypatch):
     real = training.perceptual_losses
     calls = {"n": 0}
 
-    def sometimes_nan(*args):
+    def sometimes_nan(*args, **kwargs):
         calls["n"] += 1
-        s, c = real(*args)
+        s, c = real(*args, **kwargs)
         return (s * float("nan"), c) if calls["n"] == 2 else (s, c)
 
     monkeypatch.setattr(training, "perceptual_losses", sometimes_nan)
     out = train(config(dataset, steps=4), tmp_path / "run", tmp_path / "t.safetensors", {"name": "t"})
     net, meta = load_style(out)  # load_style refuses non-finite weights
     assert meta["train"]["skipped_steps"] == 1 and meta["train"]["final_step"] == 4
+
+
+def test_log_style_loss_trains_towards_the_metric_and_is_refused_beside_a_teacher(dataset, tmp_path):
+    seen = []
+    cfg = config(dataset, steps=3, style_loss="log", style_weight=1.0, content_weight=1.0)
+    out = train(cfg, tmp_path / "run", tmp_path / "t.safetensors", {"name": "t"}, on_step=lambda r: seen.append(r))
+    assert load_style(out)[1]["train"]["style_loss"] == "log"
+    assert len(seen) == 3 and all(math.isfinite(r.style) and r.style < 30 for r in seen)  # logs, not raw distances
+    for bad in ({"style_loss": "max"}, {"style_loss": "log", "detail_weight": 1.0}):
+        with pytest.raises(ValueError):
+            train(config(dataset, steps=1, **bad), tmp_path / "bad", tmp_path / "bad.safetensors", {"name": "b"})
 
 
 def test_temporal_weight_trains_and_reports_the_temporal_loss(dataset, tmp_path):

@@ -25,12 +25,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="folders (or files) of photos to train on (default: the photos that ship with scikit-image; "
                         "a few hundred photos of your own are better)")
     p.add_argument("--start", help="the pack style to start from (default: the one already nearest the painting)")
-    p.add_argument("--style-loss", choices=("sum", "log"), default="sum",
-                   help="the fast tier's style loss: the sum of the Gram distances (default) or their logs, "
-                        "every layer by its relative error, against the content distance's log")
+    p.add_argument("--style-loss", choices=("log", "sum"), default="log",
+                   help="the fast tier's style loss: the log of each VGG layer's Gram distance, every layer by its "
+                        "relative error, against the content distance's log (default), or the plain sum of the "
+                        "distances (the pack's recipe)")
     p.add_argument("--style-weight", type=float,
-                   help="how much the painting counts against the photo's content (default: 15; with --style-loss "
-                        "log: 1, the content's log weighing 1)")
+                   help="how much the painting counts against the photo's content (default: 1 with the log loss, "
+                        "against the content's 3; 15 with the sum, against 2)")
     p.add_argument("--force", action="store_true", help="replace a style of yours with the same name")
     add_run_options(p)
     p.set_defaults(func=run)
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from models.training.feedforward import train
     from models.training.learn import (
         FAST_SHARE,
+        STYLE_WEIGHT,
         LearnPlan,
         fast_config,
         live_config,
@@ -104,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"starting from {start!r}, the pack style nearest the painting (style distance: {ranked})", flush=True)
     else:
         start = args.start
-    style_weight = args.style_weight if args.style_weight is not None else (15.0 if args.style_loss == "sum" else 1.0)
+    style_weight = args.style_weight if args.style_weight is not None else STYLE_WEIGHT[args.style_loss]
     if not 0.0 < style_weight <= 1e4:
         raise UserError(f"--style-weight must be above 0 and at most 10000, got {style_weight:g}")
     plan = LearnPlan(name, str(args.painting), data, start, args.minutes, args.steps, style_weight, args.style_loss)

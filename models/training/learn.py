@@ -31,9 +31,11 @@ from models.training.feedforward import TrainConfig
 # (scripts/refine_live_pack.py) and what learn fine-tunes a live network with
 LIVE_RECIPE = {"size": 128, "batch": 4, "content_short": 480, "min_scale": 0.53, "lr": 5e-4, "content_weight": 2.0,
                "pixel_weight": 10.0, "feature_weight": 1.0, "texture_weight": 12.0}
-# the fast tier's content weight for each style loss; with "log", 3 against a style weight of 1 (validation:
-# 1 let Monet's Houses of Parliament wash the scene away, content ×1.54; 3 kept it at ×1.20, style ×1.33)
-CONTENT_WEIGHT = {"sum": 2.0, "log": 3.0}
+# the fast tier's content weight for each style loss; with "log", 2 against a style weight of 1 (validation,
+# 5 minutes, medians of 3 photos, Monet / Picasso: 1 gave style ×0.91 / ×0.62, content ×1.32 / ×1.00, and washed
+# a cyclist and a tree out of one photo; 2 gave ×1.02 / ×0.85, content ×1.23 / ×0.74, scenes readable; 3 gave
+# ×1.42 / ×1.96, content ×1.09 / ×0.57; the sum loss ×5.50 / ×2.10: docs/MEASURED.md)
+CONTENT_WEIGHT = {"sum": 2.0, "log": 2.0}
 STYLE_WEIGHT = {"sum": 15.0, "log": 1.0}  # the defaults of --style-weight
 FAST_SHARE = 0.6  # of the minutes: the fast tier first (the live tier learns from it)
 SHORT = 256  # the side at which the pack's pictures are compared with the painting

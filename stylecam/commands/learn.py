@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "distances (the pack's recipe)")
     p.add_argument("--style-weight", type=float,
                    help="how much the painting counts against the photo's content (default: 1 with the log loss, "
-                        "against the content's 3; 15 with the sum, against 2)")
+                        "against the content's 2; 15 with the sum, against 2)")
     p.add_argument("--force", action="store_true", help="replace a style of yours with the same name")
     add_run_options(p)
     p.set_defaults(func=run)

@@ -26,6 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--style-weight", type=float, default=15.0, help="weight of the Gram style loss (default: 15)")
+    p.add_argument("--style-loss", choices=("sum", "log"), default="sum",
+                   help="sum of the layers' Gram distances (default), or the mean of their logs plus the content "
+                        "distance's log (then --style-weight 1 --content-weight 2 is learn's balance)")
     p.add_argument("--content-weight", type=float, default=2.0,
                    help="weight of the relu4_2 content loss (default: 2)")
     p.add_argument("--detail-weight", type=float, default=0.0,
@@ -101,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         styles=list(args.style), data=list(args.data), name=args.name, tier=args.tier, steps=args.steps,
         minutes=minutes, finetune=args.finetune, size=args.size, batch=args.batch, lr=args.lr,
-        style_weight=args.style_weight, content_weight=args.content_weight, tv_weight=args.tv_weight,
+        style_weight=args.style_weight, content_weight=args.content_weight, style_loss=args.style_loss,
+        tv_weight=args.tv_weight,
         detail_weight=args.detail_weight,
         temporal_weight=args.temporal_weight, style_short=args.style_scale, content_short=args.photo_scale,
         min_scale=args.min_scale, teacher=args.teacher,

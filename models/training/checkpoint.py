@@ -92,14 +92,16 @@ def run_settings(config: dict) -> dict:
             if k not in ("content", "styles", "data", "phases", "minutes", "steps", "checkpoint_seconds")}
 
 
-def run_phases(resumed: Path | None, settings: dict, command: str | None) -> list[dict]:
+def run_phases(resumed: Path | None, settings: dict, command: str | None, defaults: dict | None = None
+               ) -> list[dict]:
     """A run's phases: each stretch of steps trained with one set of settings, with the command that
     ran it. ``resumed``: the checkpoint a resume continues (its phases go on; a resume with other
-    settings starts a new phase at the checkpoint's step)."""
+    settings starts a new phase at the checkpoint's step). ``defaults``: the settings' default values,
+    which a checkpoint written before a setting existed had (so that the setting's arrival is no new phase)."""
     step, phases = 0, []
     if resumed is not None and resumed.is_file():
         step, prior = _step_and_config(resumed)  # one read for both
         phases = prior.get("phases") or [{"from_step": 0, "config": run_settings(prior)}]
-    if not phases or phases[-1]["config"] != settings:
+    if not phases or {**run_settings(defaults or {}), **phases[-1]["config"]} != settings:
         phases.append({"from_step": step, "command": command, "config": settings})
     return phases

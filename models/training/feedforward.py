@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -116,12 +116,12 @@ DISTILL_LAYERS = ("block1_relu1", "block2_relu1", "block3_relu1")
 
 
 def distill_losses(vgg: VGG19Features, output: torch.Tensor, content: torch.Tensor, targets: dict[str, torch.Tensor],
-                   teacher_output: torch.Tensor, painting: bool = True) -> dict[str, torch.Tensor]:
+                   teacher_output: torch.Tensor, painting: bool = True, log: bool = False) -> dict[str, torch.Tensor]:
     """The terms of a distillation step, one VGG-19 pass through the student's output: ``pixel`` (L1 to the
     teacher's picture), ``feature`` (:func:`models.training.losses.feature_distance` on relu1_1…relu3_1), ``texture``
     (:func:`models.training.losses.gram_distance` on the same layers) and, with
     ``painting``, the painting's ``style`` and the photo's ``content`` losses as in :func:`perceptual_losses`
-    (without them the pass stops at relu3_1, about half the cost on small crops)."""
+    (without them the pass stops at relu3_1, about half the cost on small crops); ``log``: those two as logs."""
     layers = (*STYLE_LAYERS, CONTENT_LAYER) if painting else DISTILL_LAYERS
     with torch.no_grad():
         teacher_feats = {k: v.float() for k, v in vgg(teacher_output, DISTILL_LAYERS).items()}
@@ -134,8 +134,10 @@ def distill_losses(vgg: VGG19Features, output: torch.Tensor, content: torch.Tens
     if painting:
         with torch.no_grad():
             content_feats = vgg(content, (CONTENT_LAYER,))[CONTENT_LAYER].float()
-        terms["style"] = losses.style_loss(feats, targets)
+        terms["style"] = (losses.log_style_loss if log else losses.style_loss)(feats, targets)
         terms["content"] = losses.content_loss(feats[CONTENT_LAYER], content_feats)
+        if log:
+            terms["content"] = torch.log(terms["content"] + 1e-8)
     return terms
 
 
@@ -200,8 +202,8 @@ def train(
         raise ValueError(f"unknown finetune mode {cfg.finetune!r}")
     if cfg.style_loss not in ("sum", "log"):
         raise ValueError(f"unknown style loss {cfg.style_loss!r} (sum or log)")
-    if cfg.style_loss == "log" and (cfg.teacher or cfg.detail_weight > 0):
-        raise ValueError("the log style loss is for a network trained on its painting alone (no teacher, no detail)")
+    if cfg.style_loss == "log" and cfg.detail_weight > 0:
+        raise ValueError("the log style loss has no detail term")
     n_styles = len(cfg.styles)
     schedule = row_schedule(cfg.row_shares, n_styles)
     net = build_network(cfg.net_config())
@@ -233,7 +235,8 @@ def train(
             bank.table.copy_(norm_vector(net).repeat(n_styles, 1))
     model = (bank or net).to(device)
     opt = torch.optim.Adam(_trainable(model, bank, cfg.finetune), lr=cfg.lr)
-    phases = run_phases(ckpt_path if resume else None, run_settings(asdict(cfg)), metadata.get("command"))
+    defaults = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
+    phases = run_phases(ckpt_path if resume else None, run_settings(asdict(cfg)), metadata.get("command"), defaults)
     run_config = {**asdict(cfg), "phases": phases}  # what the checkpoints carry: a resume with new settings adds one
 
     teacher = None
@@ -277,7 +280,7 @@ def train(
             with torch.no_grad():
                 teacher_output = teacher(content)
             terms = distill_losses(vgg, output, content, targets[k], teacher_output,
-                                   painting=cfg.style_weight > 0 or cfg.content_weight > 0)
+                                   painting=cfg.style_weight > 0 or cfg.content_weight > 0, log=cfg.style_loss == "log")
             s_loss, c_loss, d_loss = terms["style"], terms["content"], torch.zeros(())
             distill = (cfg.pixel_weight * terms["pixel"] + cfg.feature_weight * terms["feature"]
                        + cfg.texture_weight * terms["texture"])

@@ -99,8 +99,12 @@ def fast_config(plan: LearnPlan, init_from: str) -> TrainConfig:
 def live_config(plan: LearnPlan, init_from: str, teacher: str) -> TrainConfig:
     """The live tier: the pack's live network taught by the new fast network, plus the painting's style loss
     (the recipe the shipped live networks were refined with: scripts/refine_live_pack.py)."""
+    # with the log loss the painting's term is the fast tier's (weight 1 against the content's 2): the sum at 20
+    # drew the sum's hatching under a log-trained teacher (validation, Monet, 15-minute teacher, 2-minute live
+    # tier: live ratio ×1.90 with the sum, ×0.97 with the logs, ×6.79 with no painting term at all)
     return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="live",
-                       steps=plan.steps, minutes=plan.live_minutes, style_weight=20.0, teacher=teacher,
+                       steps=plan.steps, minutes=plan.live_minutes, teacher=teacher, style_loss=plan.style_loss,
+                       style_weight=20.0 if plan.style_loss == "sum" else 1.0,
                        init_from=init_from, checkpoint_seconds=60.0, **LIVE_RECIPE)
 
 

@@ -40,9 +40,9 @@ def test_the_plan_gives_the_fast_tier_its_share_first_and_the_live_tier_a_teache
     assert fast.minutes > live.minutes and live.teacher == "n.safetensors" and fast.init_from == "udnie"
     steps = LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0, steps=7)
     assert fast_config(steps, "udnie").steps == 7 and fast_config(steps, "udnie").minutes is None
-    # the fast tier learns on the metric's own terms (logs) by default; the live tier keeps its distillation recipe
+    # both tiers learn on the metric's own terms (logs) by default, the live tier beside its distillation terms
     assert (fast.style_loss, fast.style_weight, fast.content_weight) == ("log", 1.0, 2.0)
-    assert live.style_loss == "sum" and live.teacher
+    assert (live.style_loss, live.style_weight, live.content_weight) == ("log", 1.0, 2.0) and live.teacher
     summed = fast_config(LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0, style_weight=15.0, style_loss="sum"), "u")
     assert (summed.style_loss, summed.style_weight, summed.content_weight) == ("sum", 15.0, 2.0)
 

@@ -114,7 +114,7 @@ def test_non_finite_step_is_skipped_not_applied(dataset, tmp_path, monkeypatch):
     assert meta["train"]["skipped_steps"] == 1 and meta["train"]["final_step"] == 4
 
 
-def test_log_style_loss_trains_towards_the_metric_and_is_refused_beside_a_teacher(dataset, tmp_path):
+def test_log_style_loss_trains_towards_the_metric_and_is_refused_with_a_detail_term(dataset, tmp_path):
     seen = []
     cfg = config(dataset, steps=3, style_loss="log", style_weight=1.0, content_weight=1.0)
     out = train(cfg, tmp_path / "run", tmp_path / "t.safetensors", {"name": "t"}, on_step=lambda r: seen.append(r))

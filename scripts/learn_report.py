@@ -155,11 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["STYLECAM_HOME"] = str(home.resolve())
             methods[f"learn {m:g} min"] = Stylizer(name, device="cpu", tier="fast")
         entry = report.setdefault(painting_path.stem, {"painting": str(painting_path)})
+        references = [reference_distances(vgg, photo_path, painting_path, painting, work) for photo_path in photos]
         sheet = []
         for label, stylize in methods.items():
             rows, images = [], []
-            for photo_path in photos:
-                photo, stem, ref_d, ref_path = reference_distances(vgg, photo_path, painting_path, painting, work)
+            for photo, stem, ref_d, ref_path in references:
                 ours = stylize(photo)
                 write_rgb(work / "ours" / f"{painting_path.stem}__{label.replace(' ', '_')}__{stem}.png", ours)
                 rows.append(ratios(distances(vgg, ours, photo, painting), ref_d))

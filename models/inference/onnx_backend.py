@@ -119,28 +119,26 @@ class OnnxNet:
 
 
 class Recoloured:
-    """An :class:`OnnxNet` whose picture-palette step (:class:`models.nets.adain.ImageStyleNet`'s
-    ``recolor``) runs after it, outside the graph: ONNX has no eigendecomposition. ``frame`` recolours the
+    """An :class:`OnnxNet` of a picture network whose palette step (:meth:`models.nets.adain.ImageStyleNet.
+    palette_step`) runs after it, outside the graph: ONNX has no eigendecomposition. ``frame`` recolours the
     unrounded output of a ``rounded=False`` frames graph in OpenCV (:func:`models.color.recolor_frame`; a
     rounded one would have its rounding steps stretched by the palette's gain), ``__call__`` the float
-    output in torch."""
+    output with the network's own ``palette_step``."""
 
-    def __init__(self, net: OnnxNet, mean: torch.Tensor, sqrt_cov: torch.Tensor, min_variance: float,
-                 amount: float) -> None:
-        self.net, self.amount, self.min_variance = net, amount, min_variance
-        self.mean, self.sqrt_cov = mean.detach().float().cpu(), sqrt_cov.detach().float().cpu()
+    def __init__(self, net: OnnxNet, picture_net: torch.nn.Module) -> None:
+        self.net, self.picture_net = net, picture_net.cpu().float().eval()
+        self.mean = picture_net.palette_mean.detach().numpy()
+        self.sqrt_cov = picture_net.palette_sqrt_cov.detach().numpy()
 
     def frame(self, image: np.ndarray) -> np.ndarray:
         from models.color import recolor_frame
 
-        return recolor_frame(self.net.frame(image), self.mean.numpy(), self.sqrt_cov.numpy(), self.min_variance,
-                             self.amount)
+        p = self.picture_net
+        return recolor_frame(self.net.frame(image), self.mean, self.sqrt_cov, p.palette_min_variance, p.alpha)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        from models.color import recolor
-
-        y = self.net(x)
-        return y + self.amount * (recolor(y, self.mean, self.sqrt_cov, self.min_variance) - y)
+        with torch.no_grad():
+            return self.picture_net.palette_step(self.net(x))
 
 
 def load_cached(net: torch.nn.Module, path: Path, rounded: bool = True) -> tuple[OnnxNet, bool]:

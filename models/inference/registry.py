@@ -109,12 +109,14 @@ def picture_digest(path: str | Path) -> str:
 def learned_style_for(picture: str | Path) -> str | None:
     """The user style ``stylecam learn`` made from this picture (a file with the same bytes; the latest
     one where it learned the picture more than once), or None."""
+    learned = [info for info in list_styles() if not info.shipped and isinstance(info.meta.get("learn"), dict)]
+    if not learned:
+        return None  # nothing learned: no need to read the picture here
     try:
         digest = picture_digest(picture)
     except OSError:
         return None  # the picture path reports its own error
-    found = [info for info in list_styles() if not info.shipped and isinstance(info.meta.get("learn"), dict)
-             and info.meta["learn"].get("painting_sha256") == digest]
+    found = [info for info in learned if info.meta["learn"].get("painting_sha256") == digest]
     return max(found, key=lambda info: info.path.stat().st_mtime).name if found else None
 
 

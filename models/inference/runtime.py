@@ -89,8 +89,7 @@ def _load_onnx(net: torch.nn.Module, path: Path):
     core = copy.deepcopy(net)
     core.use_palette = False
     onnx_net, from_cache = onnx_backend.load_cached(core, path.with_name(path.stem + ".float.onnx"), rounded=False)
-    return onnx_backend.Recoloured(onnx_net, net.palette_mean, net.palette_sqrt_cov, net.palette_min_variance,
-                                   net.alpha), from_cache
+    return onnx_backend.Recoloured(onnx_net, net), from_cache
 
 
 def load_compiled(weights: Path, net: torch.nn.Module, device: torch.device, dtype: torch.dtype, freeze: bool = True,

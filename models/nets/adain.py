@@ -229,14 +229,18 @@ class ImageStyleNet(nn.Module):
         b = self.border
         return self.decoder(self.alpha * target + (1.0 - self.alpha) * features)[..., b:b + h, b:b + w]
 
+    def palette_step(self, out: torch.Tensor) -> torch.Tensor:
+        """``out`` recoloured to the picture's palette, ``alpha`` of the way (float32 maths, ``out``'s dtype back)."""
+        full = out.float()
+        matched = recolor(full, self.palette_mean.float(), self.palette_sqrt_cov.float(), self.palette_min_variance)
+        return (full + self.alpha * (matched - full)).to(out.dtype)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         features = self.features(x)
         target = adain(features, self.style_mean, self.style_std)
         out = self.decode(target, features, x.shape[-2], x.shape[-1])
         if self.use_palette:
-            full = out.float()
-            matched = recolor(full, self.palette_mean.float(), self.palette_sqrt_cov.float(), self.palette_min_variance)
-            out = (full + self.alpha * (matched - full)).to(out.dtype)
+            out = self.palette_step(out)
         return out
 
 

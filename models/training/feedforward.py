@@ -92,6 +92,17 @@ def style_targets(vgg: VGG19Features, style_image: np.ndarray, device: torch.dev
 DETAIL_LAYER = "block2_relu2"
 
 
+def painting_terms(feats: dict[str, torch.Tensor], targets: dict[str, torch.Tensor], content_target: torch.Tensor,
+                   log: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """(style, content) of an output's features: the layers' Gram distances to the painting summed, and the
+    relu4_2 distance to the photo's; with ``log``, :func:`models.training.losses.log_style_loss` and the
+    content distance's log (the quality metric's own terms)."""
+    content = losses.content_loss(feats[CONTENT_LAYER], content_target)
+    if log:
+        return losses.log_style_loss(feats, targets), torch.log(content + 1e-8)
+    return losses.style_loss(feats, targets), content
+
+
 def perceptual_losses(
     vgg: VGG19Features, output: torch.Tensor, content: torch.Tensor, targets: dict[str, torch.Tensor],
     detail: bool = False, log: bool = False,
@@ -103,10 +114,7 @@ def perceptual_losses(
     with torch.no_grad():
         content_feats = {k: v.float() for k, v in vgg(content, content_layers).items()}
     feats = {k: v.float() for k, v in vgg(output, (*STYLE_LAYERS, *content_layers)).items()}
-    style = (losses.log_style_loss if log else losses.style_loss)(feats, targets)
-    main = losses.content_loss(feats[CONTENT_LAYER], content_feats[CONTENT_LAYER])
-    if log:
-        main = torch.log(main + 1e-8)
+    style, main = painting_terms(feats, targets, content_feats[CONTENT_LAYER], log)
     if not detail:
         return style, main
     return style, main, losses.content_loss(feats[DETAIL_LAYER], content_feats[DETAIL_LAYER])
@@ -134,10 +142,7 @@ def distill_losses(vgg: VGG19Features, output: torch.Tensor, content: torch.Tens
     if painting:
         with torch.no_grad():
             content_feats = vgg(content, (CONTENT_LAYER,))[CONTENT_LAYER].float()
-        terms["style"] = (losses.log_style_loss if log else losses.style_loss)(feats, targets)
-        terms["content"] = losses.content_loss(feats[CONTENT_LAYER], content_feats)
-        if log:
-            terms["content"] = torch.log(terms["content"] + 1e-8)
+        terms["style"], terms["content"] = painting_terms(feats, targets, content_feats, log)
     return terms
 
 

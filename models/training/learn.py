@@ -31,11 +31,11 @@ from models.training.feedforward import TrainConfig
 # (scripts/refine_live_pack.py) and what learn fine-tunes a live network with
 LIVE_RECIPE = {"size": 128, "batch": 4, "content_short": 480, "min_scale": 0.53, "lr": 5e-4, "content_weight": 2.0,
                "pixel_weight": 10.0, "feature_weight": 1.0, "texture_weight": 12.0}
-# the fast tier's content weight for each style loss; with "log", 2 against a style weight of 1 (validation,
+# the fast tier's content weight, for either style loss; with "log", 2 against a style weight of 1 (validation,
 # 5 minutes, medians of 3 photos, Monet / Picasso: 1 gave style ×0.91 / ×0.62, content ×1.32 / ×1.00, and washed
 # a cyclist and a tree out of one photo; 2 gave ×1.02 / ×0.85, content ×1.23 / ×0.74, scenes readable; 3 gave
 # ×1.42 / ×1.96, content ×1.09 / ×0.57; the sum loss ×5.50 / ×2.10: docs/MEASURED.md)
-CONTENT_WEIGHT = {"sum": 2.0, "log": 2.0}
+CONTENT_WEIGHT = 2.0
 STYLE_WEIGHT = {"sum": 15.0, "log": 1.0}  # the defaults of --style-weight
 FAST_SHARE = 0.6  # of the minutes: the fast tier first (the live tier learns from it)
 SHORT = 256  # the side at which the pack's pictures are compared with the painting
@@ -49,7 +49,7 @@ class LearnPlan:
     start: str  # the pack style both networks start from
     minutes: float
     steps: int | None = None  # instead of minutes: steps for each network (tests, reproducible runs)
-    style_weight: float = 1.0  # the fast tier's style loss weight (its content loss: CONTENT_WEIGHT[style_loss])
+    style_weight: float = 1.0  # the fast tier's style loss weight (its content loss: CONTENT_WEIGHT)
     style_loss: str = "log"  # the fast tier's: "log" of each layer's Gram distance, or their "sum" (TrainConfig)
 
     @property
@@ -92,7 +92,7 @@ def fast_config(plan: LearnPlan, init_from: str) -> TrainConfig:
     """The fast tier: the pack network fine-tuned on the painting (half the learning rate of a new network)."""
     return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="fast",
                        steps=plan.steps, minutes=plan.fast_minutes, lr=1e-3, style_weight=plan.style_weight,
-                       content_weight=CONTENT_WEIGHT[plan.style_loss], style_loss=plan.style_loss,
+                       content_weight=CONTENT_WEIGHT, style_loss=plan.style_loss,
                        init_from=init_from, checkpoint_seconds=60.0)
 
 

@@ -15,7 +15,9 @@ painting: style and content ratios per photo, the median and the worst photo, pe
 per painting from ``pd/`` (photo | picture path | learn at the longest budget | Gatys | painting); extra/
 paintings are never drawn. ``--wct FILE`` (or ``wct``, the shipped decoders) adds whitening and colouring
 at each ``--wct-alphas``; ``--minutes ""`` leaves learn out; ``--refs-only`` only makes the missing Gatys
-references (start them early, in the background: about 10 CPU minutes each).
+references (start them early, in the background: about 10 CPU minutes each). Each method's output
+distances are kept in scripts/splits/any_painting_measured.json: a rerun (another session) measures, and
+learns, only what is not there yet (``--remeasure``: everything again).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ SPLIT = ROOT / "scripts" / "splits" / "any_painting.json"
 # The Gatys references' own distances (QUALITY.md), kept in the repository: a reference costs about ten
 # CPU minutes and out/ does not outlive a session, so each session adds the ones it made.
 REFERENCES = ROOT / "scripts" / "splits" / "any_painting_references.json"
+# Each method's output distances per painting and photo, kept the same way: learn at 5 and 15 minutes on
+# twelve paintings is hours of both cores, more than one session, so a rerun measures only what is missing.
+MEASURED = ROOT / "scripts" / "splits" / "any_painting_measured.json"
 
 
 def reference_distances(vgg, photo_path: Path, painting_path: Path, painting, work: Path
@@ -68,6 +73,32 @@ def reference_distances(vgg, photo_path: Path, painting_path: Path, painting, wo
     cache["references"] = dict(sorted(cache["references"].items()))
     REFERENCES.write_text(json.dumps(cache, indent=1) + "\n")
     return photo, stem, d, ref_path
+
+
+def commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
+def stored_outputs(painting: str, label: str, stems: list[str]) -> dict | None:
+    """The stored measurement of one method on one painting when it covers every photo in ``stems``."""
+    store = json.loads(MEASURED.read_text()) if MEASURED.is_file() else {}
+    entry = store.get("outputs", {}).get(painting, {}).get(label)
+    return entry if entry and all(s in entry["photos"] for s in stems) else None
+
+
+def store_outputs(painting: str, label: str, photos: dict[str, Distances], seconds: float) -> None:
+    store = json.loads(MEASURED.read_text()) if MEASURED.is_file() else {}  # another job may have added
+    store.setdefault("about", "Issue 22: each method's output distances (relu1_1..relu5_1 style, relu4_2 "
+                     "content; ../shared/QUALITY.md, 256 px) per painting and photo of scripts/splits/"
+                     "any_painting.json, with the commit that measured them, made by scripts/learn_report.py; "
+                     "the ratios divide them by any_painting_references.json")
+    store.setdefault("outputs", {}).setdefault(painting, {})[label] = {
+        "commit": commit(), "seconds_640x480": None if seconds != seconds else round(seconds, 3),
+        "photos": {stem: {"style": [float(f"{v:.6g}") for v in d.style], "content": float(f"{d.content:.6g}")}
+                   for stem, d in photos.items()}}
+    store["outputs"] = dict(sorted(store["outputs"].items()))
+    MEASURED.write_text(json.dumps(store, indent=1) + "\n")
 
 
 def learn(painting: Path, name: str, minutes: float, data: list[Path], home: Path, threads: int) -> None:
@@ -110,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--wct-alphas", default="1", help="its alphas, one method each (e.g. 1,0.8)")
     ap.add_argument("--first-photos", type=int, help="only the split's first N photos (a quick look while tuning)")
     ap.add_argument("--no-speed", action="store_true", help="skip the seconds-per-frame timing (a quick look)")
+    ap.add_argument("--remeasure", action="store_true",
+                    help="measure again what scripts/splits/any_painting_measured.json already holds")
     ap.add_argument("--refs-only", action="store_true",
                     help="only make the missing Gatys references (painting by painting), measure nothing")
     args = ap.parse_args(argv)
@@ -143,34 +176,50 @@ def main(argv: list[str] | None = None) -> int:
     report = json.loads(report_path.read_text()) if report_path.is_file() else {}
     for painting_path in paintings:
         painting = resize_short_side(read_rgb(painting_path), 256)
-        methods = {}
+        methods = {}  # label -> a function that makes the stylizer (learn runs only when not yet measured)
         if not args.no_picture:
-            methods["picture"] = Stylizer(str(painting_path), device="cpu", decoder="vgg19")
+            methods["picture"] = lambda p=painting_path: Stylizer(str(p), device="cpu", decoder="vgg19")
         if args.wct:
             for a in (float(x) for x in args.wct_alphas.split(",")):
-                methods[f"wct {a:g}"] = Stylizer(str(painting_path), device="cpu", decoder=args.wct, alpha=a)
+                methods[f"wct {a:g}"] = lambda p=painting_path, a=a: Stylizer(str(p), device="cpu",
+                                                                             decoder=args.wct, alpha=a)
         for m in budgets:
-            name = f"{style_name(painting_path)}_m{m:g}"
-            learn(painting_path, name, m, training, home, args.threads)
-            os.environ["STYLECAM_HOME"] = str(home.resolve())
-            methods[f"learn {m:g} min"] = Stylizer(name, device="cpu", tier="fast")
+            def learned(p=painting_path, m=m):
+                name = f"{style_name(p)}_m{m:g}"
+                learn(p, name, m, training, home, args.threads)
+                os.environ["STYLECAM_HOME"] = str(home.resolve())
+                return Stylizer(name, device="cpu", tier="fast")
+            methods[f"learn {m:g} min"] = learned
         entry = report.setdefault(painting_path.stem, {"painting": str(painting_path)})
         references = [reference_distances(vgg, photo_path, painting_path, painting, work) for photo_path in photos]
+        stems = [stem for _, stem, _, _ in references]
         sheet = []
-        for label, stylize in methods.items():
-            rows, images = [], []
+        for label, make in methods.items():
+            stored = None if args.remeasure else stored_outputs(painting_path.stem, label, stems)
+            rows, images, measured = [], [], {}
+            stylize = None if stored else make()
             for photo, stem, ref_d, ref_path in references:
-                ours = stylize(photo)
-                write_rgb(work / "ours" / f"{painting_path.stem}__{label.replace(' ', '_')}__{stem}.png", ours)
-                rows.append(ratios(distances(vgg, ours, photo, painting), ref_d))
+                blank = np.full_like(photo, 255)
+                if stored:
+                    d = Distances(tuple(stored["photos"][stem]["style"]), stored["photos"][stem]["content"])
+                    ours = blank  # measured in an earlier session: its image is gone
+                else:
+                    ours = stylize(photo)
+                    write_rgb(work / "ours" / f"{painting_path.stem}__{label.replace(' ', '_')}__{stem}.png", ours)
+                    d = measured[stem] = distances(vgg, ours, photo, painting)
+                rows.append(ratios(d, ref_d))
                 # no reference image on this machine (its distances came from REFERENCES): a blank on the sheet
-                images.append((photo, ours, read_rgb(ref_path) if ref_path else np.full_like(photo, 255)))
-            entry[label] = {**summarise(rows),
-                            "seconds_640x480": float("nan") if args.no_speed else seconds_per_frame(stylize, frame)}
+                images.append((photo, ours, read_rgb(ref_path) if ref_path else blank))
+            if stored:
+                seconds = stored["seconds_640x480"] or float("nan")
+            else:
+                seconds = float("nan") if args.no_speed else seconds_per_frame(stylize, frame)
+                store_outputs(painting_path.stem, label, measured, seconds)
+            entry[label] = {**summarise(rows), "seconds_640x480": seconds}
             e = entry[label]
             print(f"{painting_path.stem:<46} {label:<14} style x{e['style_median']:.2f} (worst x{e['style_worst']:.2f})"
                   f"  content x{e['content_median']:.2f} (worst x{e['content_worst']:.2f})  "
-                  f"{e['seconds_640x480']:.2f} s/frame", flush=True)
+                  f"{e['seconds_640x480']:.2f} s/frame{'  (stored)' if stored else ''}", flush=True)
             sheet.append(images)
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(json.dumps(report, indent=2))

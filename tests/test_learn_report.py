@@ -1,0 +1,35 @@
+"""scripts/learn_report.py: the measurements it keeps between sessions (a later run measures only what is missing)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import scripts.learn_report as lr
+from models.quality import Distances
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    path = tmp_path / "measured.json"
+    monkeypatch.setattr(lr, "MEASURED", path)
+    return path
+
+
+def test_a_stored_method_is_used_only_when_it_covers_every_photo(store):
+    lr.store_outputs("klee", "learn 5 min", {"a": Distances((1.0, 2.0, 3.0, 4.0, 5.0), 6.0)}, 0.25)
+    entry = lr.stored_outputs("klee", "learn 5 min", ["a"])
+    assert entry["photos"]["a"] == {"style": [1.0, 2.0, 3.0, 4.0, 5.0], "content": 6.0}
+    assert entry["seconds_640x480"] == 0.25 and entry["commit"]
+    assert lr.stored_outputs("klee", "learn 5 min", ["a", "b"]) is None  # photo b never measured
+    assert lr.stored_outputs("klee", "learn 15 min", ["a"]) is None
+    assert lr.stored_outputs("turner", "learn 5 min", ["a"]) is None
+
+
+def test_storing_keeps_what_another_job_added_and_an_untimed_run_stores_no_time(store):
+    lr.store_outputs("klee", "picture", {"a": Distances((1.0,) * 5, 1.0)}, 1.5)
+    lr.store_outputs("turner", "picture", {"a": Distances((2.0,) * 5, 2.0)}, float("nan"))
+    outputs = json.loads(store.read_text())["outputs"]
+    assert set(outputs) == {"klee", "turner"}
+    assert outputs["turner"]["picture"]["seconds_640x480"] is None

@@ -184,6 +184,14 @@ def test_train_missing_data_exception(tmp_path, photo_file, capsys):
     one_error_line(capsys)
 
 
+def test_learn_with_a_folder_of_no_images_ends_in_one_line_before_anything_loads(tmp_path, photo_file, capsys):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("no pictures here")
+    assert main(["learn", str(photo_file), "--data", str(tmp_path / "notes"), "--minutes", "1"]) == 2
+    line = one_error_line(capsys)
+    assert "no images" in line and line.endswith(str(tmp_path / "notes"))
+
+
 def test_gallery_grid_has_header_and_one_row_per_photo(tmp_path, photo_file, tiny_style):
     out = tmp_path / "sheet.png"
     assert main(["gallery", str(photo_file), "sample:chelsea", "--styles", f"{tiny_style},{tiny_style}",

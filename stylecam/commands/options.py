@@ -92,14 +92,19 @@ def stop_on_signals():
 
 
 def require_folders(folders: list[str]) -> None:
-    """A training command's data folders must exist: one clear line otherwise, before anything loads."""
+    """A training command's data folders must exist and hold images (or be image files): one clear line
+    otherwise, before anything loads."""
     from pathlib import Path
 
     from models.errors import UserError
+    from models.images import IMAGE_SUFFIXES
 
     for folder in folders:
-        if not Path(folder).exists():
+        path = Path(folder)
+        if not path.exists():
             raise UserError(f"training data not found: {folder}")
+        if path.is_dir() and not any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.rglob("*")):
+            raise UserError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in training data folder: {folder}")
 
 
 def run_training(job, bar, run_dir, errors: tuple[type[Exception], ...] = (FileNotFoundError, ValueError),

@@ -200,12 +200,14 @@ def main(argv: list[str] | None = None) -> int:
             stylize = None if stored else make()
             for photo, stem, ref_d, ref_path in references:
                 blank = np.full_like(photo, 255)
+                ours_path = work / "ours" / f"{painting_path.stem}__{label.replace(' ', '_')}__{stem}.png"
                 if stored:
                     d = Distances(tuple(stored["photos"][stem]["style"]), stored["photos"][stem]["content"])
-                    ours = blank  # measured in an earlier session: its image is gone
+                    # measured by an earlier run: its picture, where this machine still has it
+                    ours = read_rgb(ours_path) if ours_path.is_file() else blank
                 else:
                     ours = stylize(photo)
-                    write_rgb(work / "ours" / f"{painting_path.stem}__{label.replace(' ', '_')}__{stem}.png", ours)
+                    write_rgb(ours_path, ours)
                     d = measured[stem] = distances(vgg, ours, photo, painting)
                 rows.append(ratios(d, ref_d))
                 # no reference image on this machine (its distances came from REFERENCES): a blank on the sheet

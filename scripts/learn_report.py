@@ -13,7 +13,8 @@ scripts/splits/any_painting_references.json (a reference is made only when it is
 painting: style and content ratios per photo, the median and the worst photo, per method; seconds per
 640×480 frame of each method on this machine (median of 3). Writes WORK/report.json and a contact sheet
 per painting from ``pd/`` (photo | picture path | learn at the longest budget | Gatys | painting); extra/
-paintings are never drawn. ``--wct FILE`` (or ``wct``, the shipped decoders) adds whitening and colouring
+paintings are never drawn. ``--table`` prints the stored figures as the closing note's markdown table
+(nothing runs). ``--wct FILE`` (or ``wct``, the shipped decoders) adds whitening and colouring
 at each ``--wct-alphas``; ``--minutes ""`` leaves learn out; ``--refs-only`` only makes the missing Gatys
 references (start them early, in the background: about 10 CPU minutes each). Each method's output
 distances are kept in scripts/splits/any_painting_measured.json: a rerun (another session) measures, and
@@ -134,6 +135,33 @@ def summarise(rows: list[tuple[float, float]]) -> dict:
             "per_photo": [[round(s, 3), round(c, 3)] for s, c in rows]}
 
 
+def table(paintings: list[str], photos: list[str], methods: list[str]) -> str:
+    """The closing note's table from the stored distances alone (no network runs): per painting and method,
+    style ratio median (worst photo) / content median (worst), and the seconds per 640×480 frame; a method
+    counts on a painting only when it and the references cover every photo ("–" otherwise)."""
+    refs = json.loads(REFERENCES.read_text())["references"] if REFERENCES.is_file() else {}
+    lines = ["| painting | " + " | ".join(methods) + " |", "|---" * (len(methods) + 1) + "|"]
+    seconds: dict[str, list[float]] = {m: [] for m in methods}
+    for painting in paintings:
+        cells = []
+        for label in methods:
+            entry = stored_outputs(painting, label, photos)
+            keys = [f"{painting}__{stem}" for stem in photos]
+            if entry is None or not all(k in refs for k in keys):
+                cells.append("–")
+                continue
+            rows = [ratios(from_entry(entry["photos"][stem]), from_entry(refs[k])) for stem, k in zip(photos, keys)]
+            e = summarise(rows)
+            cells.append(f"×{e['style_median']:.2f} (×{e['style_worst']:.2f}) / {e['content_median']:.2f} "
+                         f"({e['content_worst']:.2f})")
+            if entry["seconds_640x480"] is not None:
+                seconds[label].append(entry["seconds_640x480"])
+        lines.append(f"| {painting} | " + " | ".join(cells) + " |")
+    lines.append("| s per 640×480 frame (median over paintings) | " + " | ".join(
+        f"{statistics.median(seconds[m]):.2f}" if seconds[m] else "–" for m in methods) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="../shared/data")
@@ -151,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="measure again what scripts/splits/any_painting_measured.json already holds")
     ap.add_argument("--refs-only", action="store_true",
                     help="only make the missing Gatys references (painting by painting), measure nothing")
+    ap.add_argument("--table", nargs="*", metavar="METHOD",
+                    help="only print the stored figures as a markdown table (methods: default picture, wct 1, "
+                         "learn M min for each --minutes)")
     args = ap.parse_args(argv)
     os.chdir(ROOT)
     data = Path(os.path.relpath(Path(args.data).resolve(), ROOT))
@@ -163,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(f"out/learn_{args.set}")
     home = work / "home"
     budgets = [float(m) for m in args.minutes.split(",") if m]
+    if args.table is not None:
+        methods = args.table or ["picture", "wct 1", *(f"learn {m:g} min" for m in budgets)]
+        print(table([p.stem for p in paintings], [p.stem for p in photos], methods))
+        return 0
 
     from models.nets.vgg import VGG19Features
 

@@ -33,3 +33,17 @@ def test_storing_keeps_what_another_job_added_and_an_untimed_run_stores_no_time(
     outputs = json.loads(store.read_text())["outputs"]
     assert set(outputs) == {"klee", "turner"}
     assert outputs["turner"]["picture"]["seconds_640x480"] is None
+
+
+def test_the_table_divides_stored_outputs_by_the_references_and_marks_what_is_missing(store, tmp_path, monkeypatch):
+    refs = tmp_path / "refs.json"
+    monkeypatch.setattr(lr, "REFERENCES", refs)
+    refs.write_text(json.dumps({"references": {"klee__a": lr.as_entry(Distances((1.0,) * 5, 2.0)),
+                                               "klee__b": lr.as_entry(Distances((2.0,) * 5, 2.0))}}))
+    lr.store_outputs("klee", "picture", {"a": Distances((3.0,) * 5, 1.0), "b": Distances((2.0,) * 5, 3.0)}, 1.5)
+    lr.store_outputs("turner", "picture", {"a": Distances((3.0,) * 5, 1.0), "b": Distances((2.0,) * 5, 3.0)}, 1.0)
+    lines = lr.table(["klee", "turner"], ["a", "b"], ["picture", "wct 1"]).splitlines()
+    # klee: style ratios 3 and 1 (median 2, worst 3), content 0.5 and 1.5 (median 1, worst 1.5)
+    assert lines[2] == "| klee | ×2.00 (×3.00) / 1.00 (1.50) | – |"
+    assert lines[3] == "| turner | – | – |"  # no references for turner
+    assert lines[4].endswith("| 1.50 | – |")  # seconds: only where the figures count

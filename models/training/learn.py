@@ -19,6 +19,7 @@ Both go to the user style folder under the painting's name (the live one in its 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,14 @@ LIVE_RECIPE = {"size": 128, "batch": 4, "content_short": 480, "min_scale": 0.53,
 # ×1.42 / ×1.96, content ×1.09 / ×0.57; the sum loss ×5.50 / ×2.10: docs/MEASURED.md)
 CONTENT_WEIGHT = 2.0
 STYLE_WEIGHT = {"sum": 15.0, "log": 1.0}  # the defaults of --style-weight
+# A painting far from every pack style: the log loss's pull on the output weakens as 1/√distance (its gradient is
+# ∇S/S with S = ‖G − G_target‖², so ‖∇ log S‖ ∝ ‖∇G‖/√S), and beyond some distance the content's log wins at the
+# start: the network keeps the photo and never reaches the painting (validation stand-ins, training paintings cut
+# to pure black and white 2.5–7.9e4 from their nearest start: at weight 1 the style term stalls at its start value for
+# 80 steps while the content term falls; at 1.3–2.3 it falls from ≈10.3 to ≈8.1). So the style weight grows as
+# √(distance / FAR_DISTANCE), never below its default: the pull at the start of the farthest validation painting
+# that learned well at weight 1 (candy, 1.47e4 from its start) for any farther one
+FAR_DISTANCE = 1.47e4
 FAST_SHARE = 0.6  # of the minutes: the fast tier first (the live tier learns from it)
 SHORT = 256  # the side at which the pack's pictures are compared with the painting
 
@@ -51,6 +60,7 @@ class LearnPlan:
     steps: int | None = None  # instead of minutes: steps for each network (tests, reproducible runs)
     style_weight: float = 1.0  # the fast tier's style loss weight (its content loss: CONTENT_WEIGHT)
     style_loss: str = "log"  # the fast tier's: "log" of each layer's Gram distance, or their "sum" (TrainConfig)
+    far_factor: float = 1.0  # with "log": both tiers' painting terms × this (:func:`far_weight`)
 
     @property
     def fast_minutes(self) -> float | None:
@@ -73,8 +83,6 @@ def nearest_pack_style(painting: np.ndarray, photo: np.ndarray, candidates: list
 
     ``candidates``: (name, frame stylizer) pairs; the distance is the geometric mean over the style layers
     of the picture's style distance to the painting, both at :data:`SHORT` px."""
-    import math
-
     from models.images import resize_short_side
     from models.quality import distances
 
@@ -88,10 +96,17 @@ def nearest_pack_style(painting: np.ndarray, photo: np.ndarray, candidates: list
     return min(scores, key=scores.get), scores
 
 
+def far_weight(start_distance: float) -> float:
+    """The painting terms' factor for a painting ``start_distance`` (:func:`nearest_pack_style`'s measure) from
+    its start: √(start_distance / :data:`FAR_DISTANCE`), at least 1 (see FAR_DISTANCE)."""
+    return max(1.0, math.sqrt(max(start_distance, 0.0) / FAR_DISTANCE))
+
+
 def fast_config(plan: LearnPlan, init_from: str) -> TrainConfig:
     """The fast tier: the pack network fine-tuned on the painting (half the learning rate of a new network)."""
     return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="fast",
-                       steps=plan.steps, minutes=plan.fast_minutes, lr=1e-3, style_weight=plan.style_weight,
+                       steps=plan.steps, minutes=plan.fast_minutes, lr=1e-3,
+                       style_weight=plan.style_weight * (plan.far_factor if plan.style_loss == "log" else 1.0),
                        content_weight=CONTENT_WEIGHT, style_loss=plan.style_loss,
                        init_from=init_from, checkpoint_seconds=60.0)
 
@@ -104,7 +119,7 @@ def live_config(plan: LearnPlan, init_from: str, teacher: str) -> TrainConfig:
     # tier: live ratio ×1.90 with the sum, ×0.97 with the logs, ×6.79 with no painting term at all)
     return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="live",
                        steps=plan.steps, minutes=plan.live_minutes, teacher=teacher, style_loss=plan.style_loss,
-                       style_weight=20.0 if plan.style_loss == "sum" else 1.0,
+                       style_weight=20.0 if plan.style_loss == "sum" else plan.far_factor,
                        init_from=init_from, checkpoint_seconds=60.0, **LIVE_RECIPE)
 
 

@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         FAST_SHARE,
         STYLE_WEIGHT,
         LearnPlan,
+        far_weight,
         fast_config,
         live_config,
         nearest_pack_style,
@@ -99,22 +100,28 @@ def run(args: argparse.Namespace) -> int:
         data = tuple(write_builtin_photos(run_dir / "photos"))
     device = resolve_device(args.device)
 
+    names = pack if args.start is None else [args.start]
+    candidates = [(s, Stylizer(s, device="cpu", tier="fast", compiled=False)) for s in names]
+    start, scores = nearest_pack_style(painting, sample_photo(), candidates, VGG19Features())
     if args.start is None:
-        candidates = [(s, Stylizer(s, device="cpu", tier="fast", compiled=False)) for s in pack]
-        start, scores = nearest_pack_style(painting, sample_photo(), candidates, VGG19Features())
         ranked = ", ".join(f"{k} {v:.3g}" for k, v in sorted(scores.items(), key=lambda kv: kv[1])[:3])
         print(f"starting from {start!r}, the pack style nearest the painting (style distance: {ranked})", flush=True)
-    else:
-        start = args.start
     style_weight = args.style_weight if args.style_weight is not None else STYLE_WEIGHT[args.style_loss]
     if not 0.0 < style_weight <= 1e4:
         raise UserError(f"--style-weight must be above 0 and at most 10000, got {style_weight:g}")
-    plan = LearnPlan(name, str(args.painting), data, start, args.minutes, args.steps, style_weight, args.style_loss)
+    # a painting far from every pack style: its terms weigh more (far_weight), unless the user set the weight
+    factor = far_weight(scores[start]) if args.style_weight is None and args.style_loss == "log" else 1.0
+    if factor > 1.0:
+        print(f"the painting lies far from {start!r} ({scores[start]:.3g}): its style terms weigh ×{factor:.2f}",
+              flush=True)
+    plan = LearnPlan(name, str(args.painting), data, start, args.minutes, args.steps, style_weight, args.style_loss,
+                     factor)
     command = "stylecam " + shlex.join(args.argv)
     meta = {"name": name, "title": Path(args.painting).stem, "value_range": "RGB float [0, 1] in and out",
             "command": command,
             "learn": {"start": start, "minutes": args.minutes, "steps": args.steps, "data": list(data),
                       "style_weight": style_weight, "style_loss": args.style_loss,
+                      "start_distance": round(scores[start], 1), "far_factor": round(factor, 4),
                       "painting_sha256": picture_digest(args.painting)}}
     progress = Progress(f"learn {name}", quiet=args.quiet)
     done_before = 0.0  # of the whole run, when the live tier starts

@@ -10,7 +10,15 @@ import pytest
 from models.images import read_rgb, write_rgb
 from models.inference.registry import read_metadata, user_style_dir, variant
 from models.nets.vgg import VGG19Features
-from models.training.learn import LearnPlan, fast_config, live_config, nearest_pack_style, style_name
+from models.training.learn import (
+    FAR_DISTANCE,
+    LearnPlan,
+    far_weight,
+    fast_config,
+    live_config,
+    nearest_pack_style,
+    style_name,
+)
 from stylecam.cli import main
 
 
@@ -47,6 +55,18 @@ def test_the_plan_gives_the_fast_tier_its_share_first_and_the_live_tier_a_teache
     assert (summed.style_loss, summed.style_weight, summed.content_weight) == ("sum", 15.0, 2.0)
 
 
+def test_a_painting_far_from_every_pack_style_gets_heavier_style_terms_in_both_tiers():
+    # the log loss's pull weakens as 1/√distance: the weight makes it up beyond the validated distance
+    assert far_weight(0.0) == far_weight(FAR_DISTANCE) == 1.0 and far_weight(FAR_DISTANCE / 3) == 1.0
+    assert far_weight(4 * FAR_DISTANCE) == pytest.approx(2.0)
+    far = LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0, far_factor=2.0)
+    assert fast_config(far, "u").style_weight == 2.0 and live_config(far, "l", "t").style_weight == 2.0
+    assert (fast_config(far, "u").content_weight, live_config(far, "l", "t").content_weight) == (2.0, 2.0)
+    # the sum loss's pull grows with the distance: no factor
+    summed = LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0, style_weight=15.0, style_loss="sum", far_factor=2.0)
+    assert fast_config(summed, "u").style_weight == 15.0 and live_config(summed, "l", "t").style_weight == 20.0
+
+
 def test_feature_learn_installs_a_fast_and_a_live_network_that_image_finds_by_name_and_picture(tmp_path, capsys):
     painting = write_rgb(tmp_path / "My Painting.png", _stripes(160))
     photos = tmp_path / "photos"
@@ -59,6 +79,11 @@ def test_feature_learn_installs_a_fast_and_a_live_network_that_image_finds_by_na
     assert fast.is_file() and live is not None
     meta = read_metadata(live)
     assert "stylecam learn" in meta["command"] and meta["learn"]["start"] == "starry"
+    # the start's distance was measured and set the style terms' weight (far_weight), in both tiers
+    learned = meta["learn"]
+    assert learned["start_distance"] > 0 and learned["far_factor"] == pytest.approx(
+        far_weight(learned["start_distance"]), rel=1e-3)
+    assert meta["train"]["style_weight"] == pytest.approx(learned["far_factor"], rel=1e-3)
     assert json.loads(json.dumps(read_metadata(fast)["config"])) != meta["config"]  # two tiers, two networks
     for tier in ("fast", "live"):
         out = tmp_path / f"{tier}.png"

@@ -95,7 +95,9 @@ def stored_outputs(painting: str, label: str, stems: list[str]) -> dict | None:
     return entry if entry and all(s in entry["photos"] for s in stems) else None
 
 
-def store_outputs(painting: str, label: str, photos: dict[str, Distances], seconds: float) -> None:
+def store_outputs(painting: str, label: str, photos: dict[str, Distances], seconds: float,
+                  extra: dict | None = None) -> None:
+    """Keep a method's distances (``extra``: more facts of the run, e.g. a learned style's fast-tier steps)."""
     store = json.loads(MEASURED.read_text()) if MEASURED.is_file() else {}  # another job may have added
     store.setdefault("about", "Issue 22: each method's output distances (relu1_1..relu5_1 style, relu4_2 "
                      "content; ../shared/QUALITY.md, 256 px) per painting and photo of scripts/splits/"
@@ -103,7 +105,7 @@ def store_outputs(painting: str, label: str, photos: dict[str, Distances], secon
                      "the ratios divide them by any_painting_references.json")
     store.setdefault("outputs", {}).setdefault(painting, {})[label] = {
         "commit": commit(), "seconds_640x480": None if seconds != seconds else round(seconds, 3),
-        "photos": {stem: as_entry(d) for stem, d in photos.items()}}
+        **(extra or {}), "photos": {stem: as_entry(d) for stem, d in photos.items()}}
     store["outputs"] = dict(sorted(store["outputs"].items()))
     MEASURED.write_text(json.dumps(store, indent=1) + "\n")
 
@@ -160,6 +162,17 @@ def table(paintings: list[str], photos: list[str], methods: list[str]) -> str:
     lines.append("| s per 640×480 frame (median over paintings) | " + " | ".join(
         f"{statistics.median(seconds[m]):.2f}" if seconds[m] else "–" for m in methods) + " |")
     return "\n".join(lines)
+
+
+def sheet_columns(sheet: list[list[tuple]], labels: list[str]) -> list[tuple[str, list[np.ndarray]]]:
+    """The contact sheet's columns between photo and painting: each method's pictures, then Gatys's, leaving
+    out a column this machine has no picture of at all (measured in an earlier session); a missing one in a
+    kept column is a white blank the photo's size. ``sheet``: per method, (photo, ours, reference) per photo."""
+    columns = [(label, [ours for _, ours, _ in images]) for label, images in zip(labels, sheet)]
+    columns.append(("Gatys", [ref for _, _, ref in sheet[0]]))
+    photos = [photo for photo, _, _ in sheet[0]]
+    return [(label, [im if im is not None else np.full_like(photos[i], 255) for i, im in enumerate(images)])
+            for label, images in columns if any(im is not None for im in images)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,19 +253,18 @@ def main(argv: list[str] | None = None) -> int:
             rows, images, measured = [], [], {}
             stylize = None if stored else make()
             for photo, stem, ref_d, ref_path in references:
-                blank = np.full_like(photo, 255)
                 ours_path = work / "ours" / f"{painting_path.stem}__{label.replace(' ', '_')}__{stem}.png"
                 if stored:
                     d = from_entry(stored["photos"][stem])
                     # measured by an earlier run: its picture, where this machine still has it
-                    ours = read_rgb(ours_path) if ours_path.is_file() else blank
+                    ours = read_rgb(ours_path) if ours_path.is_file() else None
                 else:
                     ours = stylize(photo)
                     write_rgb(ours_path, ours)
                     d = measured[stem] = distances(vgg, ours, photo, painting)
                 rows.append(ratios(d, ref_d))
-                # no reference image on this machine (its distances came from REFERENCES): a blank on the sheet
-                images.append((photo, ours, read_rgb(ref_path) if ref_path else blank))
+                # no reference image on this machine (its distances came from REFERENCES): None, off the sheet
+                images.append((photo, ours, read_rgb(ref_path) if ref_path else None))
             if stored and stored["seconds_640x480"] is None and not args.no_speed and not label.startswith("learn"):
                 # measured untimed (while other jobs had the cores): time it now (a learned style may be gone)
                 seconds = seconds_per_frame(make(), frame)
@@ -262,7 +274,10 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = stored["seconds_640x480"] or float("nan")
             else:
                 seconds = float("nan") if args.no_speed else seconds_per_frame(stylize, frame)
-                store_outputs(painting_path.stem, label, measured, seconds)
+                # a learned style: the steps its fast tier made in its minutes (machines differ in speed)
+                steps = (getattr(stylize, "meta", None) or {}).get("train", {}).get("final_step")
+                store_outputs(painting_path.stem, label, measured, seconds,
+                              {"fast_steps": steps} if label.startswith("learn") and steps else None)
             entry[label] = {**summarise(rows), "seconds_640x480": seconds}
             e = entry[label]
             print(f"{painting_path.stem:<46} {label:<14} style x{e['style_median']:.2f} (worst x{e['style_worst']:.2f})"
@@ -272,10 +287,13 @@ def main(argv: list[str] | None = None) -> int:
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(json.dumps(report, indent=2))
         if "/pd/" in str(painting_path) and sheet:
-            rows = [[photo] + [s[i][1] for s in sheet] + [sheet[0][i][2], painting] for i, (photo, _, _)
-                    in enumerate(sheet[0])]
-            out = write_rgb(work / f"sheet_{painting_path.stem}.png", contact_sheet(rows, height=200))
-            print(f"contact sheet (photo | {' | '.join(methods)} | Gatys | painting): {out}", flush=True)
+            columns = sheet_columns(sheet, list(methods))
+            if columns:
+                photos_ = [photo for photo, _, _ in sheet[0]]
+                rows = [[photo, *(images[i] for _, images in columns), painting] for i, photo in enumerate(photos_)]
+                out = write_rgb(work / f"sheet_{painting_path.stem}.png", contact_sheet(rows, height=200))
+                print(f"contact sheet (photo | {' | '.join(label for label, _ in columns)} | painting): {out}",
+                      flush=True)
     return 0
 
 

@@ -47,3 +47,18 @@ def test_the_table_divides_stored_outputs_by_the_references_and_marks_what_is_mi
     assert lines[2] == "| klee | ×2.00 (×3.00) / 1.00 (1.50) | – |"
     assert lines[3] == "| turner | – | – |"  # no references for turner
     assert lines[4].endswith("| 1.50 | – |")  # seconds: only where the figures count
+
+
+def test_the_contact_sheet_leaves_out_a_column_this_machine_has_no_picture_of():
+    import numpy as np
+
+    photos = [np.zeros((4, 6, 3), np.uint8), np.zeros((5, 5, 3), np.uint8)]
+    ours = np.ones((4, 6, 3), np.uint8)
+    sheet = [[(photos[0], None, None), (photos[1], None, None)],  # measured earlier: no pictures here
+             [(photos[0], ours, None), (photos[1], None, None)]]  # one picture: kept, a blank for the other
+    columns = lr.sheet_columns(sheet, ["picture", "learn 15 min"])
+    assert [label for label, _ in columns] == ["learn 15 min"]  # Gatys too has no picture here
+    kept = columns[0][1]
+    assert kept[0] is ours and kept[1].shape == photos[1].shape and (kept[1] == 255).all()
+    with_gatys = lr.sheet_columns([[(photos[0], ours, ours), (photos[1], ours, None)]], ["learn 5 min"])
+    assert [label for label, _ in with_gatys] == ["learn 5 min", "Gatys"]

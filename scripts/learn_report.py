@@ -289,8 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         if "/pd/" in str(painting_path) and sheet:
             columns = sheet_columns(sheet, list(methods))
             if columns:
-                photos_ = [photo for photo, _, _ in sheet[0]]
-                rows = [[photo, *(images[i] for _, images in columns), painting] for i, photo in enumerate(photos_)]
+                rows = [[photo, *(pictures[i] for _, pictures in columns), painting]
+                        for i, (photo, _, _) in enumerate(sheet[0])]
                 out = write_rgb(work / f"sheet_{painting_path.stem}.png", contact_sheet(rows, height=200))
                 print(f"contact sheet (photo | {' | '.join(label for label, _ in columns)} | painting): {out}",
                       flush=True)

@@ -110,12 +110,14 @@ def store_outputs(painting: str, label: str, photos: dict[str, Distances], secon
     MEASURED.write_text(json.dumps(store, indent=1) + "\n")
 
 
-def learn(painting: Path, name: str, minutes: float, data: list[Path], home: Path, threads: int) -> None:
+def learn(painting: Path, name: str, minutes: float, data: list[Path], home: Path, threads: int,
+          options: tuple[str, ...] = ()) -> None:
+    """``stylecam learn`` in ``home`` (``options``: more of its flags), unless that style is already there."""
     if (home / "styles" / f"{name}.safetensors").is_file():
         return
     env = {**os.environ, "STYLECAM_HOME": str(home.resolve()), "STYLECAM_PROGRESS_SECONDS": "60"}
     argv = [sys.executable, "-m", "stylecam", "learn", str(painting), "--name", name, "--minutes", f"{minutes:g}",
-            "--data", *map(str, data), "--threads", str(threads)]
+            "--data", *map(str, data), "--threads", str(threads), *options]
     print(" ".join(argv[2:]), flush=True)
     subprocess.run(argv, check=True, cwd=ROOT, env=env)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     split = json.loads(SPLIT.read_text())
-    used = {p for key, paths in split.items() if isinstance(paths, list) for p in paths}
+    used = {p for paths in split.values() if isinstance(paths, list) for p in paths}
     if any(args.source == p or args.source.startswith(p.rstrip("/") + "/") for p in used):
         raise SystemExit(f"far_check: {args.source} is in {SPLIT.name}; give a photo no split uses")
     data = Path(args.data)
@@ -64,8 +65,6 @@ def main(argv: list[str] | None = None) -> int:
     training = [data / p for p in split["training_photos"]]
     for suffix, options in RUNS.values():
         learn(printed, f"{args.name}_{suffix}", args.minutes, training, work / "home", args.threads, options)
-
-    import os
 
     os.environ["STYLECAM_HOME"] = str(work / "home")
     from models.inference.runtime import Stylizer

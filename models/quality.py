@@ -54,3 +54,84 @@ def pastiche_command() -> str:
     activating it), else ``pastiche`` on PATH."""
     beside = Path(sys.executable).with_name("pastiche")
     return str(beside) if beside.is_file() else "pastiche"
+
+
+# --- Sharpness (QUALITY.md "Sharpness: what the Gram numbers miss") ------------------------------------------
+
+
+def _laplacian(rgb: np.ndarray) -> np.ndarray:
+    """The 3×3 Laplacian of an ``H×W×3 uint8 RGB`` frame's luma, ``float32`` in 0–255 units."""
+    import cv2
+
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected an H×W×3 uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
+    return cv2.Laplacian(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32), cv2.CV_32F)
+
+
+def detail(rgb: np.ndarray) -> float:
+    """QUALITY.md's **detail**: the mean absolute 3×3 Laplacian of the luma of an ``H×W×3 uint8 RGB`` frame."""
+    return float(np.abs(_laplacian(rgb)).mean())
+
+
+def sharpness_ratio(output: np.ndarray, reference: np.ndarray) -> float:
+    """Detail of ``output`` ÷ detail of ``reference`` (the full-frame network on the same frame). Floor:
+    ≥ 0.8, and ≤ 1.3 (above it is noise, ringing, a lattice or sharpening)."""
+    ref = detail(reference)
+    if ref <= 0.0:
+        raise ValueError("the reference has no detail (a flat frame): the sharpness ratio is undefined")
+    return detail(output) / ref
+
+
+def edge_correlation(output: np.ndarray, frame: np.ndarray) -> float:
+    """Pearson correlation of the |Laplacian| maps of ``output`` and the camera ``frame`` (same size): how much
+    of the output's detail is the photo's edges. QUALITY.md's photo-edge check: the output's may exceed the
+    full-frame reference's by at most 0.1."""
+    if output.shape != frame.shape:
+        raise ValueError(f"output {output.shape} and frame {frame.shape} differ in size")
+    a, b = np.abs(_laplacian(output)).ravel(), np.abs(_laplacian(frame)).ravel()
+    a, b = a - a.mean(), b - b.mean()
+    den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / den) if den > 0 else 0.0
+
+
+# --- The patch lattice (issue 34, item 6) ------------------------------------------------------------------
+
+
+def _axis_power(luma: np.ndarray, axis: int) -> np.ndarray:
+    """The power spectrum along ``axis`` of a ``float`` image (Hann-windowed, mean removed), averaged over the
+    other axis: a lattice of lines across ``axis`` shows as peaks at its period's multiples."""
+    x = np.moveaxis(luma, axis, -1).astype(np.float64)
+    x = x - x.mean(axis=-1, keepdims=True)
+    x = x * np.hanning(x.shape[-1])
+    return (np.abs(np.fft.rfft(x, axis=-1)) ** 2).mean(axis=0)
+
+
+def lattice_prominence(rgb: np.ndarray, period: float, guard: int = 2, ring: int = 8) -> float:
+    """How far a lattice of ``period`` px (and its harmonics) stands out of the luma spectrum of an ``H×W×3 uint8
+    RGB`` frame: per axis and per harmonic ``k/period`` below Nyquist, the spectrum's peak (the largest bin
+    within one of the harmonic's exact position) ÷ the median of the bins ``guard``…``ring`` away from it on
+    both sides; the geometric mean over axes and harmonics. About 1 where there is no lattice; a patch network
+    whose patches show scores above it. Compare with the full-frame fast tier on the same frame (floor: ×1.1)."""
+    if period < 2.0:
+        raise ValueError(f"a lattice period must be at least 2 px (Nyquist), got {period}")
+    import cv2
+
+    luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    logs = []
+    for axis in (0, 1):
+        power = _axis_power(luma, axis)
+        n = luma.shape[axis]
+        k = 1
+        while k * n / period < len(power) - ring - 1:
+            centre = k * n / period
+            c = int(round(centre))
+            if c - ring < 1:
+                k += 1
+                continue
+            peak = power[max(int(np.floor(centre)) - 1, 0): int(np.ceil(centre)) + 2].max()
+            around = np.concatenate([power[c - ring: c - guard], power[c + guard + 1: c + ring + 1]])
+            logs.append(np.log(peak / max(np.median(around), 1e-12)))
+            k += 1
+    if not logs:
+        raise ValueError(f"a {rgb.shape[1]}×{rgb.shape[0]} frame holds no harmonic of a {period} px lattice")
+    return float(np.exp(np.mean(logs)))

@@ -22,6 +22,7 @@ import numpy as np
 from realtime.frames import Frame, Stylized
 from realtime.hotkeys import action_for, help_lines
 from realtime.overlay import compare_view, draw_help, draw_hud
+from realtime.picture_check import ShownSamples
 from realtime.pipeline import LivePipeline
 from realtime.sinks import Display, ThreadedSink, recorder
 from realtime.smoothing import SmoothingControl, SmoothStage
@@ -111,8 +112,10 @@ class LiveApp:
         self.output_errors: list[str] = []
         self.closed_outputs: list[tuple[str, ThreadedSink]] = []  # what the summary reports after the run
         self.autosize = autosize
+        self.size_trace: list[tuple[float, int]] = []  # (monotonic time, the network's short side) at each change
         if autosize is not None:
             self._set_model_size(autosize.size)
+        self.shown = ShownSamples()  # what the viewer got, for the sharpness check at the end (picture_check)
 
     # -- processing threads ------------------------------------------------------------
     @property
@@ -157,6 +160,7 @@ class LiveApp:
         for _, stylizer in self.stylizers:
             stylizer.model_size = size
         self._epoch += 1
+        self.size_trace.append((time.monotonic(), size))
 
     # -- actions ---------------------------------------------------------------------------
     def say(self, text: str) -> None:
@@ -320,6 +324,8 @@ class LiveApp:
             self.sinks["recorder"] = (recorder(self._record_path, self.source.fps, (w, h)), frame.captured)
         for sink, t0 in self.sinks.values():
             sink.write(frame.image, frame.captured - t0)
+        if not self.state.show_original:
+            self.shown.add(frame.image, frame.original)
         self.last_view = self.compose(frame)
         display.write(self.last_view)
 

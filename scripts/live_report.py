@@ -43,22 +43,29 @@ SOURCE_FPS = 30.0  # what `stylecam live` records a still image at
 TIERS = ("live", "fast", "quality", "default")
 
 
-def crop_4_3(image: np.ndarray) -> np.ndarray:
-    """The largest centred 4:3 (width:height) part of an ``H×W×C`` image."""
+def crop_aspect(image: np.ndarray, aw: int, ah: int) -> np.ndarray:
+    """The largest centred ``aw:ah`` (width:height) part of an ``H×W×C`` image."""
     h, w = image.shape[:2]
-    if w * 3 > h * 4:  # too wide
-        cw, ch = h * 4 // 3, h
+    if w * ah > h * aw:  # too wide
+        cw, ch = h * aw // ah, h
     else:
-        cw, ch = w, w * 3 // 4
+        cw, ch = w, w * ah // aw
     top, left = (h - ch) // 2, (w - cw) // 2
     return np.ascontiguousarray(image[top : top + ch, left : left + cw])
 
 
-def live_frame(image: np.ndarray) -> np.ndarray:
-    """``H×W×3 uint8 RGB`` → the 640×480 frame of QUALITY.md: centre 4:3 crop, bicubic resize."""
+def crop_4_3(image: np.ndarray) -> np.ndarray:
+    """The largest centred 4:3 (width:height) part of an ``H×W×C`` image."""
+    return crop_aspect(image, 4, 3)
+
+
+def live_frame(image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+    """``H×W×3 uint8 RGB`` → the camera frame of QUALITY.md (``size`` = (width, height), default the report's):
+    centre crop to its aspect, bicubic resize."""
     import cv2
 
-    return cv2.resize(crop_4_3(image), FRAME_SIZE, interpolation=cv2.INTER_CUBIC)
+    w, h = size or FRAME_SIZE
+    return cv2.resize(crop_aspect(image, w, h), (w, h), interpolation=cv2.INTER_CUBIC)
 
 
 def parse_style(spec: str) -> tuple[str, str]:
@@ -72,6 +79,11 @@ def settled_size(summary: str) -> int | None:
     """The network's short side that a live summary line reports (``net 256 px``), if it does."""
     m = re.search(r"\b(?:net|network|model)(?:[ _-]size)?(?: settled)?(?: at)?:?\s*(\d+)\s*px", summary)
     return int(m.group(1)) if m else None
+
+
+def painted_at_frame_size(summary: str) -> bool:
+    """Whether the live network painted the frame's own pixels (a painter: its lattice keeps the 8-px period)."""
+    return "painted at the frame's size" in summary
 
 
 def tier_flag(tier: str) -> list[str]:
@@ -88,17 +100,41 @@ def stylecam(*args: str) -> str:
     return done.stdout
 
 
-def last_frame(video: Path) -> np.ndarray:
-    """The last decoded frame of a video file, ``H×W×3 uint8 RGB``."""
+def last_frames(video: Path, count: int = 1) -> list[np.ndarray]:
+    """The last ``count`` decoded frames of a video file, ``H×W×3 uint8 RGB``, oldest first."""
+    from collections import deque
+
     import av
 
-    last = None
+    frames: deque = deque(maxlen=count)
     with av.open(str(video)) as container:
         for frame in container.decode(video=0):
-            last = frame
-    if last is None:
+            frames.append(frame)
+    if not frames:
         raise UserError(f"{video}: no video frames")
-    return last.to_ndarray(format="rgb24")
+    return [f.to_ndarray(format="rgb24") for f in frames]
+
+
+def last_frame(video: Path) -> np.ndarray:
+    """The last decoded frame of a video file, ``H×W×3 uint8 RGB``."""
+    return last_frames(video)[0]
+
+
+SHARPNESS_FRAMES = 30  # QUALITY.md: each metric's median over the last 30 recorded frames
+
+
+def picture_measures(live_frames: list[np.ndarray], full: np.ndarray, photo: np.ndarray, period: float) -> dict:
+    """Sharpness (QUALITY.md) of each of the live recording's last frames against the full-frame output, its
+    median and lowest; the photo-edge excess and the lattice prominence at ``period`` px against the full
+    frame's, on the last frame."""
+    from models.quality import edge_correlation, lattice_prominence, sharpness_ratio
+
+    ratios = [sharpness_ratio(f, full) for f in live_frames]
+    live = live_frames[-1]
+    return {"sharpness": statistics.median(ratios), "sharpness_lowest_frame": min(ratios),
+            "photo_edges_excess": edge_correlation(live, photo) - edge_correlation(full, photo),
+            "lattice_period": period,
+            "lattice_ratio": lattice_prominence(live, period) / lattice_prominence(full, period)}
 
 
 def through_recorder(image: np.ndarray, video: Path, frames: int = 1) -> np.ndarray:
@@ -118,9 +154,10 @@ def through_recorder(image: np.ndarray, video: Path, frames: int = 1) -> np.ndar
 
 
 def prepare_photo(path: str, work: Path, force: bool) -> tuple[str, Path, np.ndarray]:
-    """(stem, WORK/photos/STEM.png, the 640×480 frame)."""
+    """(stem, WORK/photos/STEM.png, the camera frame; STEM__WxH.png at sizes other than 640×480)."""
     stem = Path(path).stem
-    out = work / "photos" / f"{stem}.png"
+    tag = "" if FRAME_SIZE == (640, 480) else f"__{FRAME_SIZE[0]}x{FRAME_SIZE[1]}"
+    out = work / "photos" / f"{stem}{tag}.png"
     if force or not out.is_file():
         write_rgb(out, live_frame(read_rgb(path)))
     return stem, out, read_rgb(out)
@@ -135,8 +172,9 @@ def live_output(photo: Path, style: str, tag: str, args: argparse.Namespace, wor
                           "--record", str(video.resolve()), "--style", style, *tier_flag(args.live_tier),
                           "--model-size", args.model_size, "--out", str(video.parent.resolve()))
         summary = next((line for line in stdout.splitlines() if " fps" in line), stdout.strip().split("\n")[0])
-        text.write_text(summary + "\n")
-    return last_frame(video), text.read_text().strip()
+        picture = next((line for line in stdout.splitlines() if line.startswith("picture:")), "")
+        text.write_text(summary + (" | " + picture if picture else "") + "\n")
+    return last_frames(video, SHARPNESS_FRAMES), text.read_text().strip()
 
 
 def full_output(photo: Path, style: str, tag: str, args: argparse.Namespace, work: Path) -> np.ndarray:
@@ -163,12 +201,15 @@ def measure_photo(vgg, photo_path: str, style: str, painting: np.ndarray, args: 
     """One photo's numbers (a JSON-ready dict) and its contact sheet row."""
     stem, png, photo = prepare_photo(photo_path, work, args.force)
     name = Path(style).stem
-    live, summary = live_output(png, style, f"{name}__{args.live_tier}__m{args.model_size}__f{args.frames}__{stem}",
-                                args, work)
+    size_tag = "" if FRAME_SIZE == (640, 480) else f"__{FRAME_SIZE[0]}x{FRAME_SIZE[1]}"
+    live_frames, summary = live_output(png, style, f"{name}__{args.live_tier}__m{args.model_size}__f{args.frames}"
+                                       f"{size_tag}__{stem}", args, work)
+    live = live_frames[-1]
     print(f"{name} {stem}: {summary}", flush=True)
     decoder = f"__{args.full_decoder}" if args.full_decoder else ""
     full_style = args.full_style or style
-    full = full_output(png, full_style, f"{Path(full_style).stem}__{args.full_tier}{decoder}__{stem}", args, work)
+    full = full_output(png, full_style, f"{Path(full_style).stem}__{args.full_tier}{decoder}{size_tag}__{stem}", args,
+                       work)
     d_live, d_full = distances(vgg, live, photo, painting), distances(vgg, full, photo, painting)
     r_style, r_content = ratios(d_live, d_full)
     row = {"photo": stem, "source": photo_path, "style_ratio": r_style, "content_ratio": r_content,
@@ -176,13 +217,24 @@ def measure_photo(vgg, photo_path: str, style: str, painting: np.ndarray, args: 
     size = settled_size(summary)
     if size is not None:
         row["live_net_size"] = size
+    period = 8.0 if size is None or painted_at_frame_size(summary) else 8.0 * photo.shape[0] / size
+    row.update(picture_measures(live_frames, full, photo, period))
     return row, [photo, live, full, painting]
 
 
 def markdown_table(style: str, rows: list[dict], med_style: float, med_content: float) -> str:
-    lines = [f"**{style}** (live ÷ full frame)", "", "| photo | style ratio | content ratio |", "|---|---|---|"]
-    lines += [f"| {r['photo']} | ×{r['style_ratio']:.2f} | ×{r['content_ratio']:.2f} |" for r in rows]
-    lines.append(f"| **median** | **×{med_style:.2f}** | **×{med_content:.2f}** |")
+    lines = [f"**{style}** (live ÷ full frame)", "", "| photo | network | style ratio | content ratio | sharpness "
+             "(lowest frame) | photo edges | lattice |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['photo']} | {r.get('live_net_size', '?')} px | ×{r['style_ratio']:.2f} "
+                     f"| ×{r['content_ratio']:.2f} | ×{r['sharpness']:.2f} (×{r['sharpness_lowest_frame']:.2f}) "
+                     f"| {r['photo_edges_excess']:+.2f} | ×{r['lattice_ratio']:.2f} |")
+    sharp = [r["sharpness"] for r in rows]
+    lattice = [r["lattice_ratio"] for r in rows]
+    lines.append(f"| **median** | | **×{med_style:.2f}** | **×{med_content:.2f}** "
+                 f"| **×{statistics.median(sharp):.2f}** | | ×{statistics.median(lattice):.2f} |")
+    worst_s, worst_c = max(r["style_ratio"] for r in rows), max(r["content_ratio"] for r in rows)
+    lines.append(f"| worst | | ×{worst_s:.2f} | ×{worst_c:.2f} | ×{min(sharp):.2f} | | ×{max(lattice):.2f} |")
     return "\n".join(lines)
 
 
@@ -200,7 +252,7 @@ def report_style(vgg, spec: str, args: argparse.Namespace, work: Path) -> dict:
     path = write_rgb(work / f"sheet_{Path(style).stem}.png", contact_sheet(sheet, height=240))
     print(f"contact sheet (photo | live | full frame | painting): {path}\n", flush=True)
     return {"style": style, "painting": painting_path, "median_style_ratio": med_s, "median_content_ratio": med_c,
-            "photos": rows}
+            "median_sharpness": statistics.median(r["sharpness"] for r in rows), "photos": rows}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -217,6 +269,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--frames", type=int, default=150, help="frames the live command shows (default: 150)")
     ap.add_argument("--model-size", default="auto", help="the live command's --model-size (default: auto)")
     ap.add_argument("--force", action="store_true", help="redo finished outputs in WORK")
+    ap.add_argument("--size", default="640x480", help="the camera frame, WxH (default: 640x480; the painting's short "
+                                                      "side is the frame's)")
     args = ap.parse_args(argv)
     if args.frames < 1:
         ap.error("--frames must be at least 1")
@@ -224,8 +278,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global FRAME_SIZE, PAINTING_SHORT
     args = parse_args(argv)
     work = Path(args.work)
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"live_report: --size wants WxH, got {args.size!r}", file=sys.stderr)
+        return 1
+    FRAME_SIZE, PAINTING_SHORT = (w, h), h
     try:
         for spec in args.style:  # bad input ends before minutes of work, not after
             read_rgb(parse_style(spec)[1])

@@ -221,6 +221,8 @@ def test_live_headless_runs_the_pipeline_and_reports(tiny_style, tmp_path, capsy
     assert rc == 0
     out = capsys.readouterr().out
     assert "5 frames shown" in out
+    # what the viewer got beside the speed: the network's size and the shown frames' sharpness (picture_check)
+    assert re.search(r"picture: .*network at 32 px; sharpness ×\d\.\d\d \(lowest", out)
     threads = re.search(r"threads (\d+) at start, (\d+) at the end", out)
     assert threads and threads.group(1) == threads.group(2)  # no thread outlives the run
 

@@ -61,9 +61,40 @@ class FrameIO(torch.nn.Module):
         return y.round().clamp(0.0, 255.0).to(torch.uint8).permute(0, 2, 3, 1)
 
 
+class PainterFrameIO(torch.nn.Module):
+    """A :class:`models.nets.live.FramePainter` behind 8-bit frames: the frame and the same frame at its trunk's
+    size (``1×H×W×3`` and ``1×h×w×3 uint8 RGB``, sides multiples of the patch) in, the frame's stylization out."""
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, frame: torch.Tensor, small: torch.Tensor) -> torch.Tensor:
+        x = frame.permute(0, 3, 1, 2).float() * (1.0 / 255.0)
+        s = small.permute(0, 3, 1, 2).float() * (1.0 / 255.0)
+        y = self.net.paint_frame(x, s) * 255.0
+        return y.round().clamp(0.0, 255.0).to(torch.uint8).permute(0, 2, 3, 1)
+
+
+def is_painter(net: torch.nn.Module) -> bool:
+    return hasattr(net, "paint_frame")
+
+
 def export_frames(net: torch.nn.Module, rounded: bool = True) -> bytes:
-    """The ONNX graph of :class:`FrameIO` around an eval-mode image network, dynamic height and width."""
-    wrapped = FrameIO(net.to("cpu", torch.float32).eval(), rounded).eval()
+    """The ONNX graph of :class:`FrameIO` around an eval-mode image network, dynamic height and width (of
+    :class:`PainterFrameIO` around a painter: two frames in, both sizes dynamic)."""
+    net = net.to("cpu", torch.float32).eval()
+    if is_painter(net):
+        buffer = io.BytesIO()
+        frame, small = torch.zeros(1, 64, 96, 3, dtype=torch.uint8), torch.zeros(1, 48, 64, 3, dtype=torch.uint8)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(PainterFrameIO(net).eval(), (frame, small), buffer, input_names=["frame", "small"],
+                              output_names=["out"], opset_version=17, dynamo=False,
+                              dynamic_axes={"frame": {1: "height", 2: "width"}, "small": {1: "sh", 2: "sw"},
+                                            "out": {1: "height", 2: "width"}})
+        return buffer.getvalue()
+    wrapped = FrameIO(net, rounded).eval()
     return _export(wrapped, torch.zeros(1, 64, 64, 3, dtype=torch.uint8), ("frame", "out"), {1: "height", 2: "width"})
 
 
@@ -91,13 +122,26 @@ class OnnxNet:
         self.multiple = multiple
         self.session = _session(model, threads)
         self.frames = _session(frames_model, threads) if frames_model is not None else None
+        self.painter = self.frames is not None and [i.name for i in self.frames.get_inputs()] == ["frame", "small"]
 
-    def frame(self, image: np.ndarray) -> np.ndarray:
+    def frame(self, image: np.ndarray, small: np.ndarray | None = None) -> np.ndarray:
         """``H×W×3 uint8 RGB`` → its stylization, the same (through the 8-bit graph when there is one; a graph
-        exported with ``rounded=False`` gives ``float32`` on the 0–255 scale)."""
+        exported with ``rounded=False`` gives ``float32`` on the 0–255 scale). ``small``: a painter's trunk
+        input (the frame at the trunk's size, sides multiples of the patch; ``None``: the frame itself)."""
         import cv2
 
         h, w = image.shape[:2]
+        if small is not None or self.painter:
+            ph, pw = -h % self.multiple, -w % self.multiple
+            if ph or pw:
+                image = cv2.copyMakeBorder(image, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+            small = image if small is None else small
+            sh, sw = -small.shape[0] % self.multiple, -small.shape[1] % self.multiple
+            if sh or sw:
+                small = cv2.copyMakeBorder(small, 0, sh, 0, sw, cv2.BORDER_REPLICATE)
+            feed = {"frame": np.ascontiguousarray(image)[None], "small": np.ascontiguousarray(small)[None]}
+            y = self.frames.run(None, feed)[0][0]
+            return np.ascontiguousarray(y[:h, :w] if ph or pw else y)
         ph, pw = -h % self.multiple, -w % self.multiple
         if ph or pw:
             image = cv2.copyMakeBorder(image, 0, ph, 0, pw, cv2.BORDER_REPLICATE)

@@ -42,7 +42,7 @@ from models.inference.registry import (
     resolve_spec,
     weights_for_device,
 )
-from models.inference.upsample import guided_upsample, guided_upsample_tensor
+from models.inference.upsample import upscale, upscale_tensor
 from models.nets.multistyle import mix_rows, write_norm_params
 from models.nets.transformer import NetConfig, tier_of
 
@@ -185,6 +185,7 @@ class Stylizer:
                 self.bank, self.meta = load_bank(self.weights)
                 net = self.bank.network_for({0: 1.0})
         self.config = getattr(net, "config", None)
+        self.painter = onnx_backend.is_painter(net)  # paints the frame's own pixels, its trunk at model_size
         self.tier = tier_of(self.config) if isinstance(self.config, NetConfig) else None
         self.module = copy.deepcopy(net)  # eager CPU fp32 copy, for parameter and FLOP counts
         self.compiled = compiled
@@ -233,12 +234,19 @@ class Stylizer:
         self.blend = dict(blend)
 
     def network_size(self, h: int, w: int) -> tuple[int, int]:
-        """The (height, width) the network runs at for an ``h×w`` frame."""
+        """The (height, width) the network runs at for an ``h×w`` frame (a painter's trunk: both sides multiples
+        of its patch, never above the frame's, so that its grid lies on the frame's)."""
         short = max(self.model_size or min(h, w), MIN_NETWORK_SIDE)  # tiny frames run upscaled
+        if self.painter:
+            short = min(short, min(h, w))
         if short == min(h, w):
             return h, w
         scale = short / min(h, w)
-        return max(short, round(h * scale)), max(short, round(w * scale))
+        size = max(short, round(h * scale)), max(short, round(w * scale))
+        if self.painter:
+            p = self.module.patch
+            size = tuple(max(p, int(s / p + 0.5) * p) for s in size)
+        return size
 
     def stylize_tensor(self, x: torch.Tensor) -> torch.Tensor:
         """``N×3×H×W`` float RGB [0, 1] (any device/dtype) → the same shape, stylized, float32 on the device."""
@@ -249,9 +257,9 @@ class Stylizer:
         if size != (h, w):
             inp = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=size[0] < h)
         with torch.inference_mode():
-            y = self.net(inp)
-            if y.shape[-2] < h:  # the frame's edges kept: guided by the frame, not a bilinear blur
-                y = guided_upsample_tensor(y, inp, x)
+            y = self.net(x, inp) if self.painter else self.net(inp)
+            if y.shape[-2] < h:  # the strokes scaled up, nothing of the photo added (models.inference.upsample)
+                y = upscale_tensor(y, (h, w))
             elif y.shape[-2:] != (h, w):
                 y = F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False, antialias=True).clamp_(0, 1)
             y, x = y.float(), x.float()
@@ -275,9 +283,18 @@ class Stylizer:
     def stylize_small(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """First half of a frame: (the frame at the network's size, its stylization at that size), ``uint8``.
 
-        The live loop smooths at this size (cheap) before :meth:`finish` scales up and blends.
+        The live loop smooths at this size (cheap) before :meth:`finish` scales up and blends. A painter
+        (:class:`models.nets.live.FramePainter`) gives (the frame, its stylization at the frame's size): its trunk
+        runs at the network's size, its strokes are painted at the frame's.
         """
         small = self._at_network_size(frame)
+        if self.painter:  # the trunk at the network's size, the frame's own pixels painted: nothing to scale up
+            if self.backend == "onnx":
+                return frame, self.net.frame(frame, small)
+            with torch.inference_mode():
+                x, s = (torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).unsqueeze(0)
+                        .to(self.device, self.dtype).div_(255.0) for a in (frame, small))
+                return frame, _to_frame(self.net(x, s))
         if self.backend == "onnx":
             return small, self.net.frame(small)
         with torch.inference_mode():
@@ -298,7 +315,7 @@ class Stylizer:
     def stylize_small_batch(self, frames: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
         """:meth:`stylize_small` for several frames of one size in one call of the network (a render's batch on a
         GPU); one frame, or ONNX Runtime, goes frame by frame."""
-        if len(frames) == 1 or self.backend == "onnx" or len({f.shape for f in frames}) > 1:
+        if len(frames) == 1 or self.backend == "onnx" or self.painter or len({f.shape for f in frames}) > 1:
             return [self.stylize_small(f) for f in frames]
         frames = [self._at_network_size(f) for f in frames]
         with torch.inference_mode():
@@ -309,16 +326,15 @@ class Stylizer:
     def finish(self, small_out: np.ndarray, frame: np.ndarray, small_in: np.ndarray | None = None) -> np.ndarray:
         """Second half: scale the stylization to the frame, keep the photo's colours if asked, blend by strength.
 
-        A stylization smaller than the frame is upscaled edge-aware (:func:`models.inference.upsample.guided_upsample`),
-        guided by the frame; ``small_in`` is the frame at the network's size (made here when not given)."""
+        A stylization smaller than the frame is scaled up bicubically (:func:`models.inference.upsample.upscale`):
+        its strokes scaled, nothing of the photo added. ``small_in`` (the frame at the network's size) is accepted
+        for the protocol and not needed."""
         import cv2
 
         h, w = frame.shape[:2]
         out = small_out
         if out.shape[0] < h:
-            if small_in is None or small_in.shape != out.shape:
-                small_in = cv2.resize(frame, (out.shape[1], out.shape[0]), interpolation=cv2.INTER_AREA)
-            out = guided_upsample(out, small_in, frame)
+            out = upscale(out, (h, w))
         elif out.shape[:2] != (h, w):
             out = cv2.resize(out, (w, h), interpolation=cv2.INTER_AREA)
         if self.preserve_colors:

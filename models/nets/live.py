@@ -86,6 +86,75 @@ class PatchNet(nn.Module):
         return torch.sigmoid(self.paint(self.res(self.stem(x))))
 
 
+class FramePainter(PatchNet):
+    """The live tier that paints at the frame's own size (issue 34): ``N×3×H×W`` RGB [0, 1] → the same shape.
+
+    The patch network's trunk (stem and residual blocks) may run on the frame scaled down (``small``), where
+    most of the cost is; its features are resized (bilinear) to the full frame's patch grid, a per-patch
+    detail path taken from the frame at its own size is added (a strided convolution of ``config.detail``
+    channels and a 1×1 mix into the features, cheap: a quarter of the stem), and the overlapping head paints
+    the frame's own pixels. So the strokes keep their pixel size and crispness whatever size the trunk ran
+    at: a trunk at 0.75 of the frame costs about half, where scaling a small stylization up makes its strokes
+    larger and softer by the scale (sharpness ×0.67 at 0.75 on the validation photos), and painting from the
+    resized features alone, without the detail path, repeats the head's pattern in every patch (a lattice).
+
+    Trained by distillation from the fast tier on the whole frame with the trunk at a random scale in
+    [``min_train_scale``, 1] (``scripts/train_painter.py``); warm-started from a live-tier patch network of
+    the same trunk and head (:func:`painter_state`), its detail mix starting at zero.
+    """
+
+    def __init__(self, config) -> None:
+        super().__init__(config)
+        f = config.patch
+        self.detail = nn.Sequential(nn.Conv2d(3, config.detail, 2 * f, stride=f, padding=f // 2),
+                                    nn.ReLU(inplace=True))
+        self.mix = nn.Conv2d(config.detail, config.channels[-1], 1)
+        nn.init.zeros_(self.mix.weight)
+        nn.init.zeros_(self.mix.bias)
+        self.min_train_scale = 0.5
+
+    def _padded(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[2], x.shape[3]
+        ph, pw = (self.patch - h % self.patch) % self.patch, (self.patch - w % self.patch) % self.patch
+        if ph > 0 or pw > 0:
+            x = F.pad(x, [0, pw, 0, ph], mode="replicate")
+        return x
+
+    def paint_frame(self, x: torch.Tensor, small: torch.Tensor) -> torch.Tensor:
+        """``x`` the frame, ``small`` the same frame at the trunk's size (``x`` itself for the full size)."""
+        h, w = x.shape[2], x.shape[3]
+        x = self._padded(x)
+        features = self.res(self.stem(self._padded(small)))
+        gh, gw = x.shape[2] // self.patch, x.shape[3] // self.patch
+        if features.shape[2] != gh or features.shape[3] != gw:
+            features = F.interpolate(features, size=[gh, gw], mode="bilinear", align_corners=False)
+        features = features + self.mix(self.detail(x))
+        return torch.sigmoid(self.paint(features))[:, :, :h, :w]
+
+    def forward(self, x: torch.Tensor, small: torch.Tensor | None = None) -> torch.Tensor:
+        if small is None:
+            if self.training:  # the trunk at a random scale, sides multiples of the patch (as the runtime picks)
+                s = self.min_train_scale + (1.0 - self.min_train_scale) * float(torch.rand(()))
+                sh = max(self.patch, int(round(x.shape[2] * s / self.patch)) * self.patch)
+                sw = max(self.patch, int(round(x.shape[3] * s / self.patch)) * self.patch)
+                small = F.interpolate(x, size=[sh, sw], mode="bilinear", align_corners=False, antialias=True)
+            else:
+                small = x
+        return self.paint_frame(x, small)
+
+
+def painter_state(state: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A live-tier patch network's weights (overlapping head) as a :class:`FramePainter`'s: its trunk and head,
+    the detail path from ``fresh`` (a new painter's own state; its mix is zero, so the painter starts as the
+    patch network's features resized to the frame's grid)."""
+    out = dict(fresh)
+    missing = [k for k in fresh if k not in state and not k.startswith(("detail.", "mix."))]
+    if missing:
+        raise ValueError(f"not a live-tier patch network of this trunk: no {missing[0]}")
+    out.update({k: v for k, v in state.items() if k in fresh})
+    return out
+
+
 def overlapping_state(state: dict[str, torch.Tensor], patch: int) -> dict[str, torch.Tensor]:
     """The weights of a patch network without ``overlap`` as those of the same network with it, computing the
     same picture: the old ``patch``-wide head kernel sits in the middle of the new ``2·patch`` one (the new

@@ -31,13 +31,15 @@ class NetConfig:
     arch: str = "johnson"  # "johnson": this module's network; "patch": the live tier (models.nets.live)
     patch: int = 8  # "patch": the side of the patches it works on (its features are at 1/patch)
     overlap: bool = False  # "patch": the head paints 2·patch squares at a stride of one patch, so neighbours blend
-
+    detail: int = 0  # "painter": channels of the per-patch detail path taken from the frame at its own size
 
     def __post_init__(self) -> None:
-        if self.arch not in ("johnson", "patch"):
+        if self.arch not in ("johnson", "patch", "painter"):
             raise ValueError(f"unknown network architecture {self.arch!r}")
-        if self.arch == "patch" and (self.block != "dwsep" or self.patch not in (4, 8, 16)):
+        if self.arch != "johnson" and (self.block != "dwsep" or self.patch not in (4, 8, 16)):
             raise ValueError(f"a patch network has dwsep blocks and 4, 8 or 16 px patches, got {self!r}")
+        if (self.arch == "painter") != (self.detail > 0) or (self.arch == "painter" and not self.overlap):
+            raise ValueError(f"a painter (and only a painter) has a detail path and an overlapping head, got {self!r}")
         if self.block not in ("full", "dwsep"):
             raise ValueError(f"unknown residual block type {self.block!r}")
         if len(self.channels) != 3 or not all(1 <= int(c) <= 1024 for c in self.channels):
@@ -53,6 +55,8 @@ class NetConfig:
         d = asdict(self)
         if self.arch == "johnson":
             del d["arch"], d["patch"], d["overlap"]
+        if self.arch != "painter":
+            del d["detail"]
         return d
 
     @classmethod
@@ -69,6 +73,9 @@ TIERS: dict[str, NetConfig] = {
     "live": NetConfig(channels=(64, 64, 64), n_res=4, block="dwsep", expand=2, kernel=3, arch="patch", patch=8,
                       overlap=True),
     "fast": NetConfig(channels=(16, 32, 64), n_res=5, block="dwsep", expand=2, kernel=9),
+    # the live tier that paints at the frame's own size whatever size its trunk runs at (issue 34, models.nets.live)
+    "painter": NetConfig(channels=(64, 64, 64), n_res=4, block="dwsep", expand=2, kernel=3, arch="painter", patch=8,
+                         overlap=True, detail=16),
     "quality": NetConfig(channels=(32, 64, 128), n_res=5, block="full", kernel=9),
 }
 
@@ -156,6 +163,8 @@ def tier_of(config: NetConfig | None) -> str | None:
     live-tier network written before the overlapping head is still the live tier."""
     if config is not None and config.arch == "patch" and not config.overlap:
         config = replace(config, overlap=True)
+    if config is not None and config.arch == "painter":
+        return "live"
     return next((name for name, tier in TIERS.items() if tier == config), None)
 
 
@@ -165,6 +174,10 @@ def build_network(config: NetConfig) -> nn.Module:
         from models.nets.live import PatchNet
 
         return PatchNet(config)
+    if config.arch == "painter":
+        from models.nets.live import FramePainter
+
+        return FramePainter(config)
     return TransformerNet(config)
 
 

@@ -30,7 +30,7 @@ import torch
 
 from models.images import read_rgb, resize_short_side, sha256_file, to_tensor, to_uint8, write_rgb
 from models.inference.registry import load_bank, load_style, read_metadata, resolve, save_bank, save_style
-from models.nets.live import overlapping_state
+from models.nets.live import overlapping_state, painter_state
 from models.nets.multistyle import StyleBank, norm_vector
 from models.nets.transformer import TIERS, NetConfig, build_network
 from models.nets.vgg import CONTENT_LAYER, STYLE_LAYERS, VGG19Features
@@ -76,6 +76,7 @@ class TrainConfig:
     pixel_weight: float = 0.0  # L1 distance to the teacher's picture
     feature_weight: float = 0.0  # VGG-19 feature distance to it (relu1_1…relu3_1, each layer normalised)
     texture_weight: float = 0.0  # Gram distance to it on the same layers (its strokes' statistics, not places)
+    lattice_weight: float = 0.0  # a patch network's lattice beyond the teacher's (losses.lattice_distance)
     min_scale: float = 1.0  # < 1: crops of random scale in [min_scale, 1] (the net sees small and large frames)
 
     def net_config(self) -> NetConfig:
@@ -147,11 +148,15 @@ def distill_losses(vgg: VGG19Features, output: torch.Tensor, content: torch.Tens
 
 
 def warm_start_state(init_net, config, spec) -> dict:
-    """``init_net``'s weights for a network of ``config``: the same config, or a live-tier patch network
-    without the overlapping head warm-starting one with it (the same picture to begin with)."""
+    """``init_net``'s weights for a network of ``config``: the same config, a live-tier patch network
+    without the overlapping head warm-starting one with it (the same picture to begin with), or a live-tier
+    patch network warm-starting a painter of its trunk and head (:func:`models.nets.live.painter_state`)."""
     if init_net.config == config:
         return init_net.state_dict()
-    if init_net.config == replace(config, overlap=False) and config.overlap:
+    if config.arch == "painter":
+        if init_net.config == replace(config, arch="patch", detail=0):
+            return painter_state(init_net.state_dict(), build_network(config).state_dict())
+    elif init_net.config == replace(config, overlap=False) and config.overlap:
         return overlapping_state(init_net.state_dict(), config.patch)
     raise ValueError(f"--init-from {spec}: its network config differs from this run's")
 
@@ -289,6 +294,9 @@ def train(
             s_loss, c_loss, d_loss = terms["style"], terms["content"], torch.zeros(())
             distill = (cfg.pixel_weight * terms["pixel"] + cfg.feature_weight * terms["feature"]
                        + cfg.texture_weight * terms["texture"])
+            if cfg.lattice_weight > 0:
+                patch = int(getattr(net, "patch", 8))
+                distill = distill + cfg.lattice_weight * losses.lattice_distance(output, teacher_output, patch)
         elif cfg.detail_weight > 0:
             s_loss, c_loss, d_loss = perceptual_losses(vgg, output, content, targets[k], detail=True)
         else:

@@ -91,3 +91,25 @@ def tv_loss(image: torch.Tensor) -> torch.Tensor:
     dx = (image[..., :, 1:] - image[..., :, :-1]).abs().mean()
     dy = (image[..., 1:, :] - image[..., :-1, :]).abs().mean()
     return dx + dy
+
+
+def phase_deviation(image: torch.Tensor, patch: int = 8, radius: int = 2) -> torch.Tensor:
+    """How each pixel phase of a ``patch`` grid departs from its neighbourhood, ``N×C×patch×patch×h×w``: the local
+    mean (over ``2·radius + 1`` grid cells, edges repeated) of the pixels at each phase ``(y mod patch, x mod
+    patch)`` minus the mean over all phases. A network that paints patches leaves a lattice here; a picture
+    without one (the fast tier's) only its own content's little. ``image``: ``N×C×H×W``, sides multiples of
+    ``patch``."""
+    n, c, h, w = image.shape
+    if h % patch or w % patch:
+        raise ValueError(f"a {h}×{w} picture is not a whole number of {patch}-px patches")
+    phases = image.reshape(n, c, h // patch, patch, w // patch, patch).permute(0, 1, 3, 5, 2, 4)
+    flat = phases.reshape(n, c * patch * patch, h // patch, w // patch)
+    local = F.avg_pool2d(F.pad(flat, [radius] * 4, mode="replicate"), 2 * radius + 1, stride=1)
+    local = local.reshape(n, c, patch, patch, h // patch, w // patch)
+    return local - local.mean(dim=(2, 3), keepdim=True)
+
+
+def lattice_distance(student: torch.Tensor, teacher: torch.Tensor, patch: int = 8) -> torch.Tensor:
+    """Mean squared difference of the two pictures' :func:`phase_deviation`: the student's patch lattice, beyond
+    what the teacher's picture has at the same phases (``N×3×H×W`` in [0, 1], sides multiples of ``patch``)."""
+    return torch.mean((phase_deviation(student.float(), patch) - phase_deviation(teacher.float(), patch)) ** 2)

@@ -49,6 +49,7 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
     from models.inference.runtime import Stylizer
     from realtime.app import LiveApp
     from realtime.autosize import for_stylizer, parse_model_size
+    from realtime.picture_check import sharpness_check, style_spec
     from realtime.sinks import NullSink
     from realtime.sources import SyntheticSource
     from video.temporal import live_smoother
@@ -77,7 +78,13 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
     elapsed = time.monotonic() - t1
     shown = app.stats.shown - shown0
     infer = sorted(app.stats.infer_ms)
+    check = sharpness_check(app.shown, style_spec(stylizer, stylizer.name), args.device)  # after the timing
     return {
+        "sharpness": round(check.median, 3) if check else None,
+        "sharpness_lowest": round(check.worst, 3) if check else None,
+        "photo_edges_excess": round(check.edge_excess, 3) if check else None,
+        "sharpness_reference": check.reference if check else None,
+        "size_trace": [(max(0.0, round(t - t0, 1)), size) for t, size in app.size_trace],
         "label": f"live pipeline, {stylizer.name} ({stylizer.tier or 'picture'})", "size": f"{size[0]}x{size[1]}",
         "model_size": stylizer.model_size, "model_size_mode": "auto" if autosize else "fixed",
         "camera_fps": args.fps, "frames": shown,
@@ -177,6 +184,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {r['fps']:.1f} fps over {r['frames']} frames  latency p50 {r['latency_p50_ms']:.0f} ms  "
               f"p95 {r['latency_p95_ms']:.0f} ms  stylize median {r['stylize_median_ms']} ms  "
               f"smooth median {r['smooth_median_ms']} ms (smoothing: {r['smoothing']})")
+            if r["sharpness"] is not None:
+                print(f"  sharpness ×{r['sharpness']:.2f} (lowest ×{r['sharpness_lowest']:.2f}) against the "
+                      f"{r['sharpness_reference']} on the whole frame, photo edges {r['photo_edges_excess']:+.2f}; "
+                      f"network sizes " + ", ".join(f"{size} px at {t:g} s" for t, size in r["size_trace"]))
         return 0
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)

@@ -96,6 +96,20 @@ def have_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def picture_line(app, device: str = "auto") -> str:
+    """What the viewer got: the network's size and the shown frames' sharpness against the full-frame reference
+    (:mod:`realtime.picture_check`), for the style on screen at the end."""
+    from realtime.picture_check import sharpness_check, style_spec
+
+    name, stylizer = app.stylizers[app.state.style_index]
+    size = getattr(stylizer, "model_size", None)
+    text = f"picture: {name}, network at {size or 'the frame'}{' px' if size else ''}"
+    if getattr(getattr(stylizer, "stylizer", stylizer), "painter", False):
+        text += " (its trunk), painted at the frame's size"
+    check = sharpness_check(app.shown, style_spec(stylizer, name), device)
+    return text + (f"; {check.describe()}" if check is not None else "; no stylized frames to check")
+
+
 def open_live_source(args: argparse.Namespace):
     from realtime.sources import SourceError, open_source, parse_size
 
@@ -161,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
             app.run(sink, max_frames=args.frames, max_seconds=seconds)
     after = resources()
     print(app.summary())
+    print(picture_line(app, getattr(args, "device", "auto")))
     print(f"memory {before[0]:.0f} MB at start, {after[0]:.0f} MB at the end; "
           f"threads {before[1]} at start, {after[1]} at the end")
     for path in app.snapshots + app.recordings:

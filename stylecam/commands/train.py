@@ -16,9 +16,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="the painting (an image file); several paintings train one multi-style bank")
     p.add_argument("--data", required=True, nargs="+", help="folders (or files) of training photos")
     p.add_argument("--name", required=True, help="the new style's name")
-    p.add_argument("--tier", choices=("live", "fast", "quality"), default="fast",
+    p.add_argument("--tier", choices=("live", "painter", "fast", "quality"), default="fast",
                    help="network size (default: fast; live: the 8×8-patch network of the live preview, best "
-                        "taught by a trained style with --teacher)")
+                        "taught by a trained style with --teacher; painter: the live network that paints at the "
+                        "frame's own size whatever size its trunk runs at, warm-started --init-from a live one)")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float, help="training time budget in minutes (default: 30)")
     budget.add_argument("--steps", type=int, help="number of training steps")
@@ -47,6 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="with --teacher: weight of the L1 distance to its picture (default: 10)")
     p.add_argument("--feature-weight", type=float, default=1.0,
                    help="with --teacher: weight of the VGG-19 relu1_1…relu3_1 distance to its picture (default: 1)")
+    p.add_argument("--lattice-weight", type=float, default=0.0,
+                   help="with --teacher: weight of the patch-lattice distance to its picture (a patch network's "
+                        "8-px phases kept as even as the teacher's; models.training.losses.lattice_distance)")
     p.add_argument("--texture-weight", type=float, default=0.0,
                    help="with --teacher: weight of the Gram (texture) distance to its picture on the same layers: "
                         "its strokes' statistics without asking for their places (default: 0)")
@@ -112,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         pixel_weight=args.pixel_weight if args.teacher else 0.0,
         feature_weight=args.feature_weight if args.teacher else 0.0,
         texture_weight=args.texture_weight if args.teacher else 0.0,
+        lattice_weight=args.lattice_weight if args.teacher else 0.0,
         checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from, row_shares=shares,
     )
     out = Path(args.out) if args.out else user_style_path(args.name)

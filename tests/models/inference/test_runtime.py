@@ -139,3 +139,32 @@ def test_broken_onnx_cache_entry_is_rebuilt(tiny_style, photo):
     again = Stylizer(tiny_style, device="cpu", backend="onnx")
     assert not again.from_cache
     np.testing.assert_array_equal(first(photo), again(photo))
+
+
+@pytest.mark.parametrize("backend", ["onnx", "torchscript"])
+def test_feature_a_painter_paints_the_frames_own_pixels_with_its_trunk_at_the_model_size(tmp_path, backend, photo):
+    """A painter style (models.nets.live.FramePainter): its trunk runs at the network's size (sides multiples of 8,
+    never above the frame's), the stylization comes out at the frame's size, nothing left to scale up."""
+    import cv2
+
+    from models.inference.registry import save_style
+    from models.nets.transformer import TIERS, build_network
+
+    torch.manual_seed(0)
+    net = build_network(TIERS["painter"])
+    torch.nn.init.normal_(net.mix.weight, std=0.2)
+    path = save_style(net.eval(), {"name": "p"}, tmp_path / "p.safetensors")
+    frame = photo
+    stylizer = Stylizer(path, device="cpu", model_size=36, backend=backend)
+    assert stylizer.painter and stylizer.tier == "live"
+    assert stylizer.network_size(48, 64) == (40, 48)  # 36 × 48 rounded to the patch grid
+    network_in, out = stylizer.stylize_small(frame)
+    assert network_in is frame and out.shape == frame.shape
+    with torch.no_grad():
+        x = torch.from_numpy(frame).permute(2, 0, 1)[None].float() / 255
+        small = cv2.resize(frame, (48, 40), interpolation=cv2.INTER_AREA)
+        s = torch.from_numpy(small).permute(2, 0, 1)[None].float() / 255
+        eager = (net(x, s)[0].permute(1, 2, 0) * 255).round().numpy()
+    assert np.abs(out.astype(float) - eager).max() <= 1
+    stylizer.model_size = 96
+    assert stylizer.network_size(48, 64) == (48, 64)  # a trunk never runs above the frame

@@ -47,3 +47,36 @@ def test_log_style_loss_is_the_mean_log_of_each_layers_distance():
     scaled = {**feats, "b": feats["b"] * 10}
     assert log_style_loss(scaled, {**targets, "b": targets["b"] * 100}) == pytest.approx(
         float(log_style_loss(feats, targets)) + float(torch.log(torch.tensor(1e4))) / 2, rel=1e-4)
+
+
+def _lattice(h: int = 64, w: int = 96, amplitude: float = 0.1) -> torch.Tensor:
+    """A smooth ramp with an 8-px lattice on top (the phase (0, 0) of every patch brighter)."""
+    y = torch.linspace(0.2, 0.3, h).view(1, 1, h, 1).expand(1, 3, h, w).clone()
+    y[:, :, ::8, ::8] += amplitude
+    return y
+
+
+def test_phase_deviation_of_a_smooth_picture_is_near_zero_and_of_a_lattice_its_amplitude():
+    from models.training.losses import phase_deviation
+
+    ramp = _lattice(amplitude=0.0)
+    assert phase_deviation(ramp).abs().max() < 0.02  # the ramp's own phases differ by its slope only
+    dev = phase_deviation(_lattice(amplitude=0.1))
+    assert float(dev[0, 0, 0, 0].mean() - dev[0, 0, 3, 3].mean()) == pytest.approx(0.1, abs=0.02)
+    assert dev.shape == (1, 3, 8, 8, 8, 12)
+
+
+def test_lattice_distance_counts_only_the_students_lattice_beyond_the_teachers():
+    from models.training.losses import lattice_distance
+
+    smooth, lattice = _lattice(amplitude=0.0), _lattice(amplitude=0.1)
+    assert float(lattice_distance(lattice, lattice)) == 0.0
+    assert float(lattice_distance(lattice, smooth)) > 10 * float(lattice_distance(smooth + 0.05, smooth)) + 1e-6
+    assert float(lattice_distance(smooth + 0.05, smooth)) == pytest.approx(0.0, abs=1e-10)  # a shift is no lattice
+
+
+def test_lattice_distance_exception_on_a_picture_of_partial_patches():
+    from models.training.losses import lattice_distance
+
+    with pytest.raises(ValueError, match="patches"):
+        lattice_distance(torch.rand(1, 3, 60, 64), torch.rand(1, 3, 60, 64))

@@ -1,0 +1,99 @@
+"""An OBS-like load beside stylecam (issue 34): x264 encoding a 1280×720 stream at 30 fps, paced in real time.
+
+    taskset -c 0,1 python scripts/obs_load.py --seconds 80 [--json out/load.json] &
+    taskset -c 0,1 stylecam bench --pipeline --size 640x480 --frames 600
+
+What OBS does while it streams a webcam on the same laptop: every 1/30 s a 1280×720 frame is encoded with
+libx264 (preset veryfast, one thread, 4500 kbit/s constant bitrate, as OBS's streaming defaults) into an FLV
+stream (discarded). A frame is **late** when its encoding ends after the next frame is due: the stream falls
+behind, OBS drops frames. The load must keep real time (≤ 1 % late) for a stylecam figure beside it to count:
+stylecam must not starve the stream. Prints the late share, the encoder's time per frame and, with --json,
+writes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def frames(width: int, height: int, count: int = 30) -> list[np.ndarray]:
+    """``count`` moving frames (a scene panning past, with grain, so that the encoder has real work)."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:height, 0 : width + count * 8].astype(np.float32)
+    base = np.stack([128 + 100 * np.sin(xx / 37.0), 128 + 90 * np.cos(yy / 23.0 + xx / 71.0),
+                     128 + 80 * np.sin((xx + yy) / 53.0)], axis=-1)
+    out = []
+    for i in range(count):
+        f = base[:, i * 8 : i * 8 + width] + rng.normal(0, 6, (height, width, 3))
+        out.append(np.clip(f, 0, 255).astype(np.uint8))
+    return out
+
+
+def run(seconds: float, width: int = 1280, height: int = 720, fps: float = 30.0, bitrate: int = 4_500_000,
+        output: str = "/dev/null") -> dict:
+    import av
+
+    pictures = frames(width, height)
+    container = av.open(output, "w", format="flv")
+    stream = container.add_stream("libx264", rate=int(fps))
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    stream.bit_rate = bitrate
+    stream.codec_context.thread_count = 1
+    stream.options = {"preset": "veryfast", "threads": "1", "nal-hrd": "cbr", "maxrate": str(bitrate // 1000) + "k",
+                      "bufsize": str(2 * bitrate // 1000) + "k", "g": str(int(2 * fps))}
+    interval = 1.0 / fps
+    n = int(seconds * fps)
+    encode_ms, late = [], 0
+    t0 = time.perf_counter()
+    for i in range(n):
+        due = t0 + i * interval
+        wait = due - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        start = time.perf_counter()
+        frame = av.VideoFrame.from_ndarray(pictures[i % len(pictures)], format="rgb24")
+        frame.pts = i
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        end = time.perf_counter()
+        encode_ms.append(1000 * (end - start))
+        if end > due + interval:
+            late += 1
+    for packet in stream.encode():
+        container.mux(packet)
+    container.close()
+    ordered = sorted(encode_ms)
+    return {"frames": n, "late": late, "late_share": late / max(n, 1), "fps": fps, "size": f"{width}x{height}",
+            "bitrate": bitrate, "encode_median_ms": round(statistics.median(ordered), 2),
+            "encode_p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--fps", type=float, default=30.0)
+    ap.add_argument("--bitrate", type=int, default=4500, help="kbit/s (default 4500)")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args(argv)
+    w, h = (int(v) for v in args.size.lower().split("x"))
+    result = run(args.seconds, w, h, args.fps, args.bitrate * 1000)
+    print(f"x264 load {result['size']} at {args.fps:g} fps, {args.bitrate} kbit/s, veryfast, 1 thread: "
+          f"{result['late']} of {result['frames']} frames late ({100 * result['late_share']:.2f} %), encode median "
+          f"{result['encode_median_ms']} ms, p95 {result['encode_p95_ms']} ms", flush=True)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0 if result["late_share"] <= 0.01 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

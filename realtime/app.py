@@ -116,6 +116,10 @@ class LiveApp:
         if autosize is not None:
             self._set_model_size(autosize.size)
         self.shown = ShownSamples()  # what the viewer got, for the sharpness check at the end (picture_check)
+        self.first_frame_s: float | None = None  # from the first run's start to its first frame shown
+        self.switch_gaps_ms: list[float] = []  # from a style-switch key to the new style's first frame shown
+        self._switched: tuple[float, int] | None = None
+        self._started: float | None = None
 
     # -- processing threads ------------------------------------------------------------
     @property
@@ -171,6 +175,7 @@ class LiveApp:
             self.state.style_index = index % len(self.stylizers)
             self.state.show_original = False
             self._epoch += 1
+            self._switched = (time.monotonic(), self._epoch)  # the gap ends when a frame of this epoch is shown
         self.say(f"style {self.style_name}")
 
     def handle(self, action: str, arg: int | None = None, sink=None) -> None:
@@ -286,6 +291,8 @@ class LiveApp:
     def run(self, display: Display, max_frames: int | None = None, max_seconds: float | None = None) -> LiveStats:
         """Show frames on ``display`` until quit, the window closes, the source ends or a limit is hit."""
         start = time.monotonic()
+        if self._started is None:
+            self._started = start
         self.pipeline = LivePipeline(self.source, self.stylize, self.smooth)
         try:
             with self.pipeline as pipe:
@@ -324,6 +331,12 @@ class LiveApp:
             self.sinks["recorder"] = (recorder(self._record_path, self.source.fps, (w, h)), frame.captured)
         for sink, t0 in self.sinks.values():
             sink.write(frame.image, frame.captured - t0)
+        now = time.monotonic()
+        if self.first_frame_s is None and self._started is not None:
+            self.first_frame_s = now - self._started
+        if self._switched is not None and frame.epoch >= self._switched[1]:
+            self.switch_gaps_ms.append(1000 * (now - self._switched[0]))
+            self._switched = None
         if not self.state.show_original:
             self.shown.add(frame.image, frame.original)
         self.last_view = self.compose(frame)
@@ -353,6 +366,11 @@ class LiveApp:
                 f"{dropped} stale camera frames skipped")
         if self.autosize is not None:
             text += f"; network at {self.autosize.size} px short side (auto)"
+        if self.first_frame_s is not None:
+            text += f"; first frame after {self.first_frame_s:.2f} s"
+        if self.switch_gaps_ms:
+            text += (f"; style switches shown after {statistics.median(self.switch_gaps_ms):.0f} ms (median of "
+                     f"{len(self.switch_gaps_ms)}, longest {max(self.switch_gaps_ms):.0f} ms)")
         if self.smooth.level is not None and self.smooth.level.describe():
             text += f"; smoothing reduced to keep up ({self.smooth.level.describe()})"
         for name, out in self.outputs or self.closed_outputs:

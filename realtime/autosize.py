@@ -95,18 +95,22 @@ HD_SIDE, HD_SHARP_FPS = 480, 15.0  # frames larger than 640×480: the network ke
 
 
 def for_source(model_size: int | None, camera_fps: float, frame_size: tuple[int, int] | None = None,
-               device: str = "cpu", full_start: bool = False, start: int | None = None) -> AutoSize | None:
+               device: str = "cpu", full_start: bool = False, start: int | None = None,
+               paints_full_size: bool = False) -> AutoSize | None:
     """The live loop's sizing: ``None`` for a fixed ``model_size``; else adaptive over the ladder's rungs below
     the frame's short side plus that side itself (the frame's full resolution is the top rung), starting at
     the top on a GPU or with ``full_start`` (a network made for full resolution on this device: the live
     tier), else at ``start`` (160 px by default). Sharpness over the last few frames a second: the network
-    keeps its size as long as it holds :data:`SHARP_FPS` (a blurred 30 fps preview is worse than a sharp 25 fps one)."""
+    keeps its size as long as it holds :data:`SHARP_FPS` (a blurred 30 fps preview is worse than a sharp 25 fps one).
+    Above 640×480 it holds only :data:`HD_SHARP_FPS` where a smaller network means a blurred picture; a network that
+    paints the frame's own pixels whatever its trunk's size (``paints_full_size``: a painter) keeps
+    :data:`SHARP_FPS` at every size, since shrinking its trunk leaves the strokes sharp."""
     if model_size is not None:
         return None
     cap = min(frame_size) if frame_size else 512
     ladder = tuple(sorted({s for s in LADDER if s < cap} | {cap} | ({HD_SIDE} if cap > HD_SIDE else set())))
     start = cap if full_start or device != "cpu" else min(start or 160, cap)
-    floor = HD_SHARP_FPS if cap > HD_SIDE else SHARP_FPS
+    floor = HD_SHARP_FPS if cap > HD_SIDE and not paints_full_size else SHARP_FPS
     return AutoSize(min(camera_fps, floor), start=start, max_size=cap, ladder=ladder)
 
 
@@ -123,4 +127,5 @@ def for_stylizer(model_size: int | None, camera_fps: float, frame_size: tuple[in
     meta = getattr(inner, "meta", None) or {}
     light_picture = meta.get("kind") == "image" and meta.get("encoder") == "light"
     return for_source(model_size, camera_fps, frame_size, device, full_start=getattr(inner, "tier", None) == "live",
-                      start=LIGHT_PICTURE_START if light_picture else None)
+                      start=LIGHT_PICTURE_START if light_picture else None,
+                      paints_full_size=bool(getattr(inner, "painter", False)))

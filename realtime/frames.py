@@ -20,6 +20,7 @@ class Frame:
     index: int
     captured: float = field(default_factory=time.monotonic)
     original: np.ndarray | None = None  # the camera frame a stylized image was made from
+    epoch: int = -1  # the live app's epoch it was stylized in (a style switch starts a new one)
 
 
 @dataclass

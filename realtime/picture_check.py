@@ -33,6 +33,16 @@ class ShownSamples:
 
 
 @dataclass(frozen=True)
+class LiveRatio:
+    style: float  # live ÷ full-frame style distance to the painting (geometric mean over relu1_1…relu5_1), median
+    content: float  # live ÷ full-frame content distance to the camera frame (relu4_2), median
+    frames: int
+
+    def describe(self) -> str:
+        return f"live ratio: style ×{self.style:.2f}, content ×{self.content:.2f} ({self.frames} frames)"
+
+
+@dataclass(frozen=True)
 class SharpnessCheck:
     median: float  # sharpness ratio, median over the samples
     worst: float  # the lowest
@@ -99,3 +109,22 @@ def sharpness_check(samples: ShownSamples, spec: str, device: str = "auto", refe
     if not ratios:
         return None
     return SharpnessCheck(statistics.median(ratios), min(ratios), statistics.median(excess), name, len(ratios))
+
+
+def live_ratio(samples: ShownSamples, reference, painting: np.ndarray, frames: int = 3) -> LiveRatio | None:
+    """QUALITY.md's live ratio on the last ``frames`` samples: each shown frame's style and content distances
+    (VGG-19, the painting resized to the frame's short side) ÷ those of ``reference`` (``(fn, name)``, the
+    full-frame network) on the same camera frame; the medians. ``None`` without samples."""
+    from models.images import resize_short_side
+    from models.nets.vgg import VGG19Features
+    from models.quality import distances, ratios
+
+    items = list(samples.items)[-frames:]
+    if not items:
+        return None
+    fn = reference[0]
+    vgg = VGG19Features()
+    art = resize_short_side(painting, min(items[0][1].shape[:2]))
+    pairs = [ratios(distances(vgg, shown, original, art), distances(vgg, fn(original), original, art))
+             for shown, original in items]
+    return LiveRatio(statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs), len(pairs))

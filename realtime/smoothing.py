@@ -153,7 +153,7 @@ class SmoothStage:
 
     def __call__(self, item: Stylized) -> Frame:
         if item.held and self.last is not None:
-            return Frame(self.last.image, item.index, item.captured, original=self.last.original)
+            return Frame(self.last.image, item.index, item.captured, original=self.last.original, epoch=self.last.epoch)
         t0 = time.perf_counter()
         if item.epoch != self._epoch:
             if self.smoother is not None:
@@ -172,5 +172,5 @@ class SmoothStage:
             level = self.control.update(ms, item.stylize_ms)
             if level is not None:
                 self._apply(level)
-        self.last = Frame(out, item.index, item.captured, original=item.original)
+        self.last = Frame(out, item.index, item.captured, original=item.original, epoch=item.epoch)
         return self.last

@@ -1,7 +1,7 @@
 """An OBS-like load beside stylecam (issue 34): x264 encoding a 1280×720 stream at 30 fps, paced in real time.
 
-    taskset -c 0,1 python scripts/obs_load.py --seconds 80 [--json out/load.json] &
-    taskset -c 0,1 stylecam bench --pipeline --size 640x480 --frames 600
+    taskset -c 0,1 python scripts/obs_load.py --seconds 300 --stop-when out/done [--json out/load.json] &
+    taskset -c 0,1 stylecam bench --pipeline --size 640x480 --frames 600; touch out/done
 
 What OBS does while it streams a webcam on the same laptop: every 1/30 s a 1280×720 frame is encoded with
 libx264 (preset veryfast, one thread, 4500 kbit/s constant bitrate, as OBS's streaming defaults) into an FLV
@@ -37,7 +37,8 @@ def frames(width: int, height: int, count: int = 30) -> list[np.ndarray]:
 
 
 def run(seconds: float, width: int = 1280, height: int = 720, fps: float = 30.0, bitrate: int = 4_500_000,
-        output: str = "/dev/null") -> dict:
+        output: str = "/dev/null", stop_when: Path | None = None) -> dict:
+    """Encode for ``seconds`` (or until ``stop_when`` exists); the figures as a dict."""
     import av
 
     pictures = frames(width, height)
@@ -53,6 +54,9 @@ def run(seconds: float, width: int = 1280, height: int = 720, fps: float = 30.0,
     encode_ms, late = [], 0
     t0 = time.perf_counter()
     for i in range(n):
+        if stop_when is not None and i % 10 == 0 and stop_when.exists():
+            n = i
+            break
         due = t0 + i * interval
         wait = due - time.perf_counter()
         if wait > 0:
@@ -83,9 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fps", type=float, default=30.0)
     ap.add_argument("--bitrate", type=int, default=4500, help="kbit/s (default 4500)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--stop-when", type=Path, help="stop early once this file exists (the measured command's end)")
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.lower().split("x"))
-    result = run(args.seconds, w, h, args.fps, args.bitrate * 1000)
+    result = run(args.seconds, w, h, args.fps, args.bitrate * 1000, stop_when=args.stop_when)
     print(f"x264 load {result['size']} at {args.fps:g} fps, {args.bitrate} kbit/s, veryfast, 1 thread: "
           f"{result['late']} of {result['frames']} frames late ({100 * result['late_share']:.2f} %), encode median "
           f"{result['encode_median_ms']} ms, p95 {result['encode_p95_ms']} ms", flush=True)

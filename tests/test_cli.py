@@ -223,8 +223,19 @@ def test_live_headless_runs_the_pipeline_and_reports(tiny_style, tmp_path, capsy
     assert "5 frames shown" in out
     # what the viewer got beside the speed: the network's size and the shown frames' sharpness (picture_check)
     assert re.search(r"picture: .*network at 32 px; sharpness ×\d\.\d\d \(lowest", out)
+    assert "live ratio" not in out  # it needs the painting (--painting)
     threads = re.search(r"threads (\d+) at start, (\d+) at the end", out)
     assert threads and threads.group(1) == threads.group(2)  # no thread outlives the run
+
+
+def test_live_with_the_painting_reports_the_live_ratio(tiny_style, tmp_path, capsys, photo):
+    from models.images import write_rgb
+
+    painting = write_rgb(tmp_path / "painting.png", photo)
+    rc = main(["live", "--source", "synthetic", "--size", "64x48", "--no-window", "--frames", "6",
+               "--style", str(tiny_style), "--model-size", "32", "--out", str(tmp_path), "--painting", str(painting)])
+    assert rc == 0
+    assert re.search(r"live ratio: style ×\d+\.\d\d, content ×\d+\.\d\d \(\d frames\)", capsys.readouterr().out)
 
 
 def test_live_without_display_writes_a_clip_instead(tiny_style, tmp_path, monkeypatch, capsys):

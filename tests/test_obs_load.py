@@ -22,3 +22,10 @@ def test_cardinality_the_frames_move():
     frames = obs_load.frames(64, 48, count=3)
     assert len(frames) == 3 and frames[0].shape == (48, 64, 3) and frames[0].dtype.name == "uint8"
     assert (frames[0] != frames[1]).any()
+
+
+def test_feature_the_load_stops_when_the_measured_command_ends(tmp_path):
+    done = tmp_path / "done"
+    done.touch()
+    result = obs_load.run(5.0, 64, 48, fps=20.0, bitrate=200_000, output=str(tmp_path / "s.flv"), stop_when=done)
+    assert result["frames"] == 0 and result["seconds"] < 1.0

@@ -4,7 +4,7 @@
 2. :func:`smooth_then_finish`: ``network_out`` made consistent with the previous output at that size
    (the smoother's flow comes from the input frames: computed here from ``network_in``, or ahead of
    time from the frame, as render's pipeline does), then ``stylizer.finish``: scaled to the frame
-   (edge-aware), the photo's colours kept if asked, blended with the frame by strength.
+   (bicubic; a painter network paints the frame's size itself), the photo's colours kept if asked, blended by strength.
 
 Smoothing before the scale-up is cheaper (the network's size) and leaves the strength blend a blend
 with this frame, not with frames warped from the past. The live loop runs the two halves in its
@@ -40,7 +40,7 @@ class FrameStylizer(Protocol):
         ...
 
     def finish(self, small_out: np.ndarray, frame: np.ndarray, small_in: np.ndarray | None = None) -> np.ndarray:
-        """``small_out`` scaled to ``frame``'s size (edge-aware, guided by the frame), blended by ``strength``."""
+        """``small_out`` scaled to ``frame``'s size (bicubic), blended by ``strength``."""
         ...
 
 

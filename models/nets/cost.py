@@ -22,8 +22,9 @@ def _residual_types() -> tuple[type, ...]:
     return ResidualBlock, SeparableResidualBlock, SeparableBlock
 
 
-def frame_flops(module: nn.Module, height: int, width: int) -> int:
-    """FLOPs of one forward pass of an image network on a ``height×width`` frame, every layer counted."""
+def frame_flops(module: nn.Module, height: int, width: int, trunk: tuple[int, int] | None = None) -> int:
+    """FLOPs of one forward pass of an image network on a ``height×width`` frame, every layer counted;
+    ``trunk``: a painter's trunk size (height, width), where it runs below the frame it paints."""
     total = 0
     residual = _residual_types()
 
@@ -45,7 +46,8 @@ def frame_flops(module: nn.Module, height: int, width: int) -> int:
     handles = [m.register_forward_hook(hook) for m in module.modules()]
     try:
         with torch.no_grad():
-            y = module(torch.zeros(1, 3, height, width))
+            x = torch.zeros(1, 3, height, width)
+            y = module(x) if trunk is None else module(x, torch.zeros(1, 3, *trunk))
     finally:
         for h in handles:
             h.remove()

@@ -111,6 +111,11 @@ class FramePainter(PatchNet):
         self.mix = nn.Conv2d(config.detail, config.channels[-1], 1)
         nn.init.zeros_(self.mix.weight)
         nn.init.zeros_(self.mix.bias)
+        # blocks on the frame's own grid, where the trunk's resized features and the detail meet (identity at first:
+        # each block's last norm scaled to zero)
+        self.fine = nn.Sequential(*[SeparableBlock(config.channels[-1], config.expand) for _ in range(config.fine)])
+        for block in self.fine:
+            nn.init.zeros_(block.body[-1].weight)
         self.min_train_scale = 0.5
 
     def _padded(self, x: torch.Tensor) -> torch.Tensor:
@@ -128,7 +133,7 @@ class FramePainter(PatchNet):
         gh, gw = x.shape[2] // self.patch, x.shape[3] // self.patch
         if features.shape[2] != gh or features.shape[3] != gw:
             features = F.interpolate(features, size=[gh, gw], mode="bilinear", align_corners=False)
-        features = features + self.mix(self.detail(x))
+        features = self.fine(features + self.mix(self.detail(x)))
         return torch.sigmoid(self.paint(features))[:, :, :h, :w]
 
     def forward(self, x: torch.Tensor, small: torch.Tensor | None = None) -> torch.Tensor:
@@ -148,7 +153,7 @@ def painter_state(state: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor]
     the detail path from ``fresh`` (a new painter's own state; its mix is zero, so the painter starts as the
     patch network's features resized to the frame's grid)."""
     out = dict(fresh)
-    missing = [k for k in fresh if k not in state and not k.startswith(("detail.", "mix."))]
+    missing = [k for k in fresh if k not in state and not k.startswith(("detail.", "mix.", "fine."))]
     if missing:
         raise ValueError(f"not a live-tier patch network of this trunk: no {missing[0]}")
     out.update({k: v for k, v in state.items() if k in fresh})

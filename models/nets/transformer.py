@@ -32,12 +32,15 @@ class NetConfig:
     patch: int = 8  # "patch": the side of the patches it works on (its features are at 1/patch)
     overlap: bool = False  # "patch": the head paints 2·patch squares at a stride of one patch, so neighbours blend
     detail: int = 0  # "painter": channels of the per-patch detail path taken from the frame at its own size
+    fine: int = 0  # "painter": residual blocks on the frame's own patch grid, after the detail joins the trunk
 
     def __post_init__(self) -> None:
         if self.arch not in ("johnson", "patch", "painter"):
             raise ValueError(f"unknown network architecture {self.arch!r}")
         if self.arch != "johnson" and (self.block != "dwsep" or self.patch not in (4, 8, 16)):
             raise ValueError(f"a patch network has dwsep blocks and 4, 8 or 16 px patches, got {self!r}")
+        if self.arch != "painter" and self.fine:
+            raise ValueError(f"only a painter has blocks on the frame's own grid, got {self!r}")
         if (self.arch == "painter") != (self.detail > 0) or (self.arch == "painter" and not self.overlap):
             raise ValueError(f"a painter (and only a painter) has a detail path and an overlapping head, got {self!r}")
         if self.block not in ("full", "dwsep"):
@@ -56,7 +59,7 @@ class NetConfig:
         if self.arch == "johnson":
             del d["arch"], d["patch"], d["overlap"]
         if self.arch != "painter":
-            del d["detail"]
+            del d["detail"], d["fine"]
         return d
 
     @classmethod
@@ -75,7 +78,7 @@ TIERS: dict[str, NetConfig] = {
     "fast": NetConfig(channels=(16, 32, 64), n_res=5, block="dwsep", expand=2, kernel=9),
     # the live tier that paints at the frame's own size whatever size its trunk runs at (issue 34, models.nets.live)
     "painter": NetConfig(channels=(64, 64, 64), n_res=4, block="dwsep", expand=2, kernel=3, arch="painter", patch=8,
-                         overlap=True, detail=16),
+                         overlap=True, detail=16, fine=1),
     "quality": NetConfig(channels=(32, 64, 128), n_res=5, block="full", kernel=9),
 }
 

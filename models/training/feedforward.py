@@ -154,7 +154,7 @@ def warm_start_state(init_net, config, spec) -> dict:
     if init_net.config == config:
         return init_net.state_dict()
     if config.arch == "painter":
-        if init_net.config == replace(config, arch="patch", detail=0):
+        if init_net.config == replace(config, arch="patch", detail=0, fine=0):
             return painter_state(init_net.state_dict(), build_network(config).state_dict())
     elif init_net.config == replace(config, overlap=False) and config.overlap:
         return overlapping_state(init_net.state_dict(), config.patch)

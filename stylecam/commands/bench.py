@@ -33,6 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "temporal smoothing, a display sink without a display) instead of the network alone")
     p.add_argument("--fps", type=float, default=30.0, help="--pipeline: the synthetic camera's frame rate")
     p.add_argument("--no-temporal", action="store_true", help="--pipeline: without temporal smoothing")
+    p.add_argument("--painting", help="--pipeline: the style's painting (an image file), for the live ratio beside "
+                                      "the sharpness")
     p.add_argument("--decoder", metavar="vgg19|light|wct|all|FILE",
                    help="a picture as --style: its network; 'all' times every installed kind in the same "
                         "run (default: vgg19 when installed)")
@@ -46,10 +48,11 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
 
     import torch
 
+    from models.images import read_rgb
     from models.inference.runtime import Stylizer
     from realtime.app import LiveApp
     from realtime.autosize import for_stylizer, parse_model_size
-    from realtime.picture_check import sharpness_check, style_spec
+    from realtime.picture_check import live_ratio, reference_stylizer, sharpness_check, style_spec
     from realtime.sinks import NullSink
     from realtime.sources import SyntheticSource
     from video.temporal import live_smoother
@@ -78,8 +81,16 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
     elapsed = time.monotonic() - t1
     shown = app.stats.shown - shown0
     infer = sorted(app.stats.infer_ms)
-    check = sharpness_check(app.shown, style_spec(stylizer, stylizer.name), args.device)  # after the timing
+    spec = style_spec(stylizer, stylizer.name)
+    try:  # after the timing: what the viewer got, against the style's full-frame network
+        reference = reference_stylizer(spec, args.device)
+    except UserError:
+        reference = None
+    check = sharpness_check(app.shown, spec, args.device, reference=reference) if reference else None
+    ratio = live_ratio(app.shown, reference, read_rgb(args.painting)) if reference and args.painting else None
     return {
+        "live_ratio_style": round(ratio.style, 3) if ratio else None,
+        "live_ratio_content": round(ratio.content, 3) if ratio else None,
         "sharpness": round(check.median, 3) if check else None,
         "sharpness_lowest": round(check.worst, 3) if check else None,
         "photo_edges_excess": round(check.edge_excess, 3) if check else None,
@@ -188,6 +199,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  sharpness ×{r['sharpness']:.2f} (lowest ×{r['sharpness_lowest']:.2f}) against the "
                       f"{r['sharpness_reference']} on the whole frame, photo edges {r['photo_edges_excess']:+.2f}; "
                       f"network sizes " + ", ".join(f"{size} px at {t:g} s" for t, size in r["size_trace"]))
+            if r["live_ratio_style"] is not None:
+                print(f"  live ratio: style ×{r['live_ratio_style']:.2f}, content ×{r['live_ratio_content']:.2f}")
         return 0
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)
@@ -206,12 +219,14 @@ def run(args: argparse.Namespace) -> int:
     stylizer = stylizers[0]
     net_h, net_w = stylizer.network_size(h, w)
     common = {"device": str(stylizer.device), "dtype": str(stylizer.dtype).replace("torch.", ""),
-              "threads": torch.get_num_threads(), "size": f"{w}x{h}", "net_size": f"{net_w}x{net_h}"}
+              "threads": torch.get_num_threads(), "size": f"{w}x{h}",
+              "net_size": f"{net_w}x{net_h}" + (", its trunk; painted at the frame's size" if stylizer.painter else "")}
     results = [summarize(
         f"{s.name} ({s.tier + ' tier, ' if s.tier else ''}{s.backend}"
         f"{', ' + Path(s.meta['decoder']).name if 'decoder' in s.meta else ''})",
         time_frames(s, frame, args.frames, args.warmup),
-        count_parameters(s.module), frame_flops(s.module, net_h, net_w) / 1e9,
+        count_parameters(s.module),
+        (frame_flops(s.module, h, w, (net_h, net_w)) if s.painter else frame_flops(s.module, net_h, net_w)) / 1e9,
         {**common, "backend": s.backend, "config": s.config.to_dict() if s.config else None,
          "decoder": s.meta.get("decoder"), "compile_or_load_s": round(s.load_seconds, 3),
          "from_cache": s.from_cache}) for s in stylizers]

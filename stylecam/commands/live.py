@@ -36,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="auto", choices=("auto", "torchscript", "onnx"),
                    help="inference engine (default: ONNX Runtime on the CPU, TorchScript elsewhere)")
     p.add_argument("--frames", type=int, help="stop after showing N frames")
+    p.add_argument("--painting", help="the style's painting (an image file): the exit summary adds the live ratio "
+                                      "(QUALITY.md) to the sharpness")
     p.add_argument("--seconds", type=float, help="stop after S seconds")
     p.add_argument("--no-window", action="store_true", help="no preview window (for streaming or recording)")
     p.add_argument("--record", metavar="MP4", help="record the stylized output from the start")
@@ -96,18 +98,31 @@ def have_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def picture_line(app, device: str = "auto") -> str:
+def picture_line(app, device: str = "auto", painting: str | None = None) -> str:
     """What the viewer got: the network's size and the shown frames' sharpness against the full-frame reference
-    (:mod:`realtime.picture_check`), for the style on screen at the end."""
-    from realtime.picture_check import sharpness_check, style_spec
+    (:mod:`realtime.picture_check`), for the style on screen at the end; with ``painting`` (the style's painting,
+    an image file) the live ratio too."""
+    from models.errors import UserError
+    from realtime.picture_check import live_ratio, reference_stylizer, sharpness_check, style_spec
 
     name, stylizer = app.stylizers[app.state.style_index]
     size = getattr(stylizer, "model_size", None)
     text = f"picture: {name}, network at {size or 'the frame'}{' px' if size else ''}"
     if getattr(getattr(stylizer, "stylizer", stylizer), "painter", False):
         text += " (its trunk), painted at the frame's size"
-    check = sharpness_check(app.shown, style_spec(stylizer, name), device)
-    return text + (f"; {check.describe()}" if check is not None else "; no stylized frames to check")
+    spec = style_spec(stylizer, name)
+    try:
+        reference = reference_stylizer(spec, device)
+    except UserError:
+        return text + "; no full-frame network of this style to compare with"
+    check = sharpness_check(app.shown, spec, device, reference=reference)
+    text += f"; {check.describe()}" if check is not None else "; no stylized frames to check"
+    if painting and check is not None:
+        from models.images import read_rgb
+
+        ratio = live_ratio(app.shown, reference, read_rgb(painting))
+        text += f"; {ratio.describe()}" if ratio is not None else ""
+    return text
 
 
 def open_live_source(args: argparse.Namespace):
@@ -175,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
             app.run(sink, max_frames=args.frames, max_seconds=seconds)
     after = resources()
     print(app.summary())
-    print(picture_line(app, getattr(args, "device", "auto")))
+    print(picture_line(app, getattr(args, "device", "auto"), getattr(args, "painting", None)))
     print(f"memory {before[0]:.0f} MB at start, {after[0]:.0f} MB at the end; "
           f"threads {before[1]} at start, {after[1]} at the end")
     for path in app.snapshots + app.recordings:

@@ -181,3 +181,13 @@ def test_the_stylize_stage_runs_only_the_network_and_the_smooth_stage_finishes(t
     assert shown.image.shape == (96, 128, 3) and smoother.calls == 1
     assert (shown.index, shown.captured) == (7, frame.captured) and shown.original is frame.image
     np.testing.assert_array_equal(shown.image, stylizer(frame.image))
+
+
+def test_feature_the_summary_reports_the_first_frame_and_the_gap_of_a_style_switch(tmp_path):
+    app = make_app(tmp_path)
+    sink = ScriptedSink({5: ord("2"), 12: ord("1")})
+    app.state.hud = False
+    app.run(sink, max_frames=20)
+    assert app.first_frame_s is not None and 0 < app.first_frame_s < 5
+    assert len(app.switch_gaps_ms) == 2 and all(0 <= g < 2000 for g in app.switch_gaps_ms)
+    assert "first frame after" in app.summary() and "style switches shown after" in app.summary()

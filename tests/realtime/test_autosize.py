@@ -117,3 +117,9 @@ def test_for_stylizer_starts_each_network_where_it_belongs():
     assert for_stylizer(None, 30.0, (640, 480), stylizer(tier="live")).size == 480
     assert for_stylizer(None, 30.0, (640, 480), SimpleNamespace(stylizer=stylizer(tier="fast"))).size == 160
     assert for_stylizer(224, 30.0, (640, 480), light) is None  # a fixed size
+
+
+def test_a_painter_keeps_24_fps_at_hd_sizes_since_its_trunk_shrinks_without_blurring():
+    painter = for_source(None, 30.0, (1280, 720), "cpu", full_start=True, paints_full_size=True)
+    assert painter.budget_ms == pytest.approx(0.9 * 1000 / 24)
+    assert painter.ladder[-1] == 720  # it still starts at the frame's full size and steps down from there

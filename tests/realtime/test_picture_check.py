@@ -68,3 +68,19 @@ def test_style_spec_of_a_picture_style_is_its_picture():
 
     assert style_spec(Picture(), "painting") == "/p/painting.jpg"
     assert style_spec(Entry(), "wave") == "wave"
+
+
+def test_feature_live_ratio_is_one_for_the_reference_itself_and_more_for_a_blur():
+    from realtime.picture_check import live_ratio
+
+    painting = _strokes(9, 64, 80)
+    reference = (lambda frame: _strokes(int(frame[0, 0, 0])), "stand-in")
+    same, soft = ShownSamples(every=1), ShownSamples(every=1)
+    for i in range(3):
+        camera = np.full((48, 64, 3), i, np.uint8)
+        same.add(_strokes(i), camera)
+        soft.add(cv2.GaussianBlur(_strokes(i), (0, 0), 2.0), camera)
+    ratio = live_ratio(same, reference, painting)
+    assert ratio.style == pytest.approx(1.0) and ratio.content == pytest.approx(1.0) and ratio.frames == 3
+    assert live_ratio(soft, reference, painting).style > 1.2  # a blur is further from the painting's texture
+    assert live_ratio(ShownSamples(), reference, painting) is None

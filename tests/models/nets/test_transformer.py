@@ -35,7 +35,7 @@ def test_no_transposed_convolutions():
     {"channels": (16, 32)}, {"channels": (16, 32, 100000)}, {"block": "weird"}, {"n_res": 1000}, {"kernel": 4},
     {"arch": "unet"}, {"arch": "patch", "patch": 5}, {"arch": "patch", "block": "full"},
     {"arch": "painter", "block": "dwsep", "overlap": True}, {"arch": "patch", "block": "dwsep", "detail": 16},
-    {"arch": "painter", "block": "dwsep", "detail": 16},
+    {"arch": "painter", "block": "dwsep", "detail": 16}, {"arch": "patch", "block": "dwsep", "fine": 1},
 ])
 def test_config_exception_on_bad_values(bad):
     with pytest.raises(ValueError):
@@ -47,7 +47,8 @@ def test_config_dict_round_trip_and_unknown_keys():
     assert NetConfig.from_dict(cfg.to_dict()) == cfg
     assert "arch" not in cfg.to_dict()  # a fast-tier file written today reads as one written before the live tier
     assert NetConfig.from_dict(TIERS["live"].to_dict()) == TIERS["live"]
-    assert "detail" not in TIERS["live"].to_dict()  # the shipped live files' metadata reads as before the painter
+    live = TIERS["live"].to_dict()
+    assert "detail" not in live and "fine" not in live  # the shipped live files' metadata reads as before the painter
     assert NetConfig.from_dict(TIERS["painter"].to_dict()) == TIERS["painter"]
     with pytest.raises(ValueError):
         NetConfig.from_dict({**cfg.to_dict(), "extra": 1})

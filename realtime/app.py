@@ -116,10 +116,15 @@ class LiveApp:
         if autosize is not None:
             self._set_model_size(autosize.size)
         self.shown = ShownSamples()  # what the viewer got, for the sharpness check at the end (picture_check)
-        self.first_frame_s: float | None = None  # from the first run's start to its first frame shown
+        self.first_frame_s: float | None = None  # from the first run's start (or count_from's) to its first frame
         self.switch_gaps_ms: list[float] = []  # from a style-switch key to the new style's first frame shown
         self._switched: tuple[float, int] | None = None
         self._started: float | None = None
+
+    def count_from(self, started: float) -> None:
+        """Count the time to the first frame from ``started`` (``time.monotonic()``: the command's start, so that
+        loading the networks counts) instead of the run's start."""
+        self._started = started
 
     # -- processing threads ------------------------------------------------------------
     @property
@@ -367,7 +372,7 @@ class LiveApp:
         if self.autosize is not None:
             text += f"; network at {self.autosize.size} px short side (auto)"
         if self.first_frame_s is not None:
-            text += f"; first frame after {self.first_frame_s:.2f} s"
+            text += f"; first stylized frame {self.first_frame_s:.2f} s after the start"
         if self.switch_gaps_ms:
             text += (f"; style switches shown after {statistics.median(self.switch_gaps_ms):.0f} ms (median of "
                      f"{len(self.switch_gaps_ms)}, longest {max(self.switch_gaps_ms):.0f} ms)")

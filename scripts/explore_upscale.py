@@ -109,6 +109,28 @@ def outputs(live, image: np.ndarray, painter=None) -> dict[str, tuple[np.ndarray
     return out
 
 
+def picture_rows(picture: Path, photos: list[Path]) -> dict[str, list[tuple[float, float]]]:
+    """A picture style (the light AdaIN network `live` runs): its output at 0.75 and 0.5 of the frame, scaled up
+    bicubically (now) and by the guided filter (before), against its own output on the whole frame (QUALITY.md's
+    reference for a picture style): sharpness and photo-edge excess per photo."""
+    from models.inference.runtime import Stylizer
+    from models.quality import edge_correlation
+
+    rows: dict[str, list[tuple[float, float]]] = {}
+    full = Stylizer(picture, model_size=None, prefer_decoder="light")
+    for photo in photos:
+        image = live_frame(read_rgb(photo))
+        ref = full(image)
+        for scale in (0.75, 0.5):
+            small_in, small_out = Stylizer(picture, model_size=int(480 * scale), prefer_decoder="light").stylize_small(
+                image)
+            for name, out in ((f"{scale} bicubic (now)", full.finish(small_out, image)),
+                              (f"{scale} guided filter (before)", guided_upsample(small_out, small_in, image))):
+                excess = edge_correlation(out, image) - edge_correlation(ref, image)
+                rows.setdefault(name, []).append((detail(out) / detail(ref), excess))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, required=True)
@@ -116,9 +138,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--photos", type=int, default=5, help="how many of the validation photos")
     ap.add_argument("--painter", help="a trained painter's weights, STYLE for the style's (one style): measured "
                                       "beside the shipped live tier at full size instead of the alternatives")
+    ap.add_argument("--picture", type=Path, help="a painting as a picture style: its scale-up measured on the "
+                                                   "held-out photos instead (sharpness against its full-frame output)")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     split = json.loads(SPLIT.read_text())
+    if args.picture:
+        rows = picture_rows(args.picture, [args.data / p for p in split["heldout"]])
+        print(f"\n{args.picture.name} as a picture style, {len(split['heldout'])} held-out photos at 640×480, against "
+              "its own output on the whole frame\n| output | sharpness (lowest) | photo edges |\n|---|---|---|")
+        for name, values in rows.items():
+            a = np.array(values)
+            print(f"| {name} | ×{statistics.median(a[:, 0]):.2f} (×{a[:, 0].min():.2f}) | "
+                  f"{statistics.median(a[:, 1]):+.2f} |")
+        return 0
     vgg = VGG19Features()
     for style in args.styles:
         live, _ = load_style(ROOT / "models" / "weights" / "live" / f"{style}.safetensors")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 from models.errors import UserError
@@ -146,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
     from realtime.sinks import NullSink, WindowSink
     from video.temporal import live_smoother
 
+    started = time.monotonic()  # the time to the first frame counts the networks' loading
     if not 0.0 <= args.strength <= 1.0:
         raise UserError(f"--strength must be between 0 and 1, got {args.strength}")
     window = not args.no_window
@@ -182,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
         app = LiveApp(source, stylizers, smoother=live_smoother(device), snapshot_dir=args.out, record_dir=args.out,
                       strength=args.strength, temporal=not args.no_temporal, outputs=output_openers(args),
                       autosize=autosize)
+        app.count_from(started)
         sink = WindowSink(fullscreen=args.fullscreen) if window else NullSink()
         with sink:
             if record:

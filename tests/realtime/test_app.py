@@ -190,4 +190,4 @@ def test_feature_the_summary_reports_the_first_frame_and_the_gap_of_a_style_swit
     app.run(sink, max_frames=20)
     assert app.first_frame_s is not None and 0 < app.first_frame_s < 5
     assert len(app.switch_gaps_ms) == 2 and all(0 <= g < 2000 for g in app.switch_gaps_ms)
-    assert "first frame after" in app.summary() and "style switches shown after" in app.summary()
+    assert "first stylized frame" in app.summary() and "style switches shown after" in app.summary()

@@ -123,3 +123,10 @@ def test_a_painter_keeps_24_fps_at_hd_sizes_since_its_trunk_shrinks_without_blur
     painter = for_source(None, 30.0, (1280, 720), "cpu", full_start=True, paints_full_size=True)
     assert painter.budget_ms == pytest.approx(0.9 * 1000 / 24)
     assert painter.ladder[-1] == 720  # it still starts at the frame's full size and steps down from there
+
+
+def test_a_painters_trunk_never_shrinks_below_half_the_frame():
+    painter = for_source(None, 30.0, (1280, 720), "cpu", full_start=True, paints_full_size=True)
+    assert min(painter.ladder) >= 360 and painter.ladder[-1] == 720
+    feed(painter, cost_per_pixel_ms=1.0, frames=900)  # hopelessly slow: it stops at the floor
+    assert painter.size == min(painter.ladder)

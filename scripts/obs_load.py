@@ -73,7 +73,7 @@ def run(seconds: float, width: int = 1280, height: int = 720, fps: float = 30.0,
     for packet in stream.encode():
         container.mux(packet)
     container.close()
-    ordered = sorted(encode_ms)
+    ordered = sorted(encode_ms) or [0.0]
     return {"frames": n, "late": late, "late_share": late / max(n, 1), "fps": fps, "size": f"{width}x{height}",
             "bitrate": bitrate, "encode_median_ms": round(statistics.median(ordered), 2),
             "encode_p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),

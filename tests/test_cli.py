@@ -140,7 +140,7 @@ def test_bench_times_the_tiers_of_a_style_in_one_run(capsys):
     assert main(["bench", "--tier", "live,fast", "--size", "64x48", "--frames", "2", "--warmup", "0", "--json"]) == 0
     live, fast = json.loads(capsys.readouterr().out)
     assert "live tier" in live["label"] and "fast tier" in fast["label"]
-    assert live["config"]["arch"] == "patch" and fast["gflops"] > 5 * live["gflops"] > 0
+    assert live["config"]["arch"] == "painter" and fast["gflops"] > 5 * live["gflops"] > 0
 
 
 def test_bench_pipeline_times_each_tier_and_reports_the_network_size(capsys):

@@ -156,6 +156,9 @@ def warm_start_state(init_net, config, spec) -> dict:
     if config.arch == "painter":
         if init_net.config == replace(config, arch="patch", detail=0, fine=0):
             return painter_state(init_net.state_dict(), build_network(config).state_dict())
+    elif init_net.config.arch == "painter" and replace(init_net.config, arch="patch", detail=0, fine=0) == config:
+        # a painter (the shipped live tier since issue 34) warm-starting a patch network: its trunk and head
+        return {k: v for k, v in init_net.state_dict().items() if not k.startswith(("detail.", "mix.", "fine."))}
     elif init_net.config == replace(config, overlap=False) and config.overlap:
         return overlapping_state(init_net.state_dict(), config.patch)
     raise ValueError(f"--init-from {spec}: its network config differs from this run's")

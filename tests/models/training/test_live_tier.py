@@ -180,8 +180,9 @@ def test_shipped_live_tier_covers_the_pack_and_records_how_it_was_made():
         path = live / f"{name}.safetensors"
         assert path.is_file(), f"{name} has no live-tier network"
         meta = read_metadata(path)
-        assert NetConfig.from_dict(meta["config"]) == TIERS["live"]
-        assert meta["command"].startswith("stylecam train --tier live --teacher")
+        assert NetConfig.from_dict(meta["config"]) == TIERS["painter"]  # issue 34: the painter is the live tier
+        assert meta["command"].startswith("stylecam train --tier painter --teacher")
+        assert meta["init_from"]["command"].startswith("stylecam train --tier live --teacher")
         assert meta["teacher"]["name"] == name
         assert path.stat().st_size < 1_500_000
 

@@ -124,27 +124,27 @@ class OnnxNet:
         self.frames = _session(frames_model, threads) if frames_model is not None else None
         self.painter = self.frames is not None and [i.name for i in self.frames.get_inputs()] == ["frame", "small"]
 
+    def _padded(self, image: np.ndarray) -> np.ndarray:
+        """``image`` with its sides padded (edge pixels repeated) to multiples of the graph's patch."""
+        import cv2
+
+        ph, pw = -image.shape[0] % self.multiple, -image.shape[1] % self.multiple
+        return cv2.copyMakeBorder(image, 0, ph, 0, pw, cv2.BORDER_REPLICATE) if ph or pw else image
+
     def frame(self, image: np.ndarray, small: np.ndarray | None = None) -> np.ndarray:
         """``H×W×3 uint8 RGB`` → its stylization, the same (through the 8-bit graph when there is one; a graph
         exported with ``rounded=False`` gives ``float32`` on the 0–255 scale). ``small``: a painter's trunk
         input (the frame at the trunk's size, sides multiples of the patch; ``None``: the frame itself)."""
-        import cv2
 
         h, w = image.shape[:2]
+        padded = self._padded(image)
         if small is not None or self.painter:
-            ph, pw = -h % self.multiple, -w % self.multiple
-            if ph or pw:
-                image = cv2.copyMakeBorder(image, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
-            small = image if small is None else small
-            sh, sw = -small.shape[0] % self.multiple, -small.shape[1] % self.multiple
-            if sh or sw:
-                small = cv2.copyMakeBorder(small, 0, sh, 0, sw, cv2.BORDER_REPLICATE)
-            feed = {"frame": np.ascontiguousarray(image)[None], "small": np.ascontiguousarray(small)[None]}
+            small = padded if small is None else self._padded(small)
+            feed = {"frame": np.ascontiguousarray(padded)[None], "small": np.ascontiguousarray(small)[None]}
             y = self.frames.run(None, feed)[0][0]
-            return np.ascontiguousarray(y[:h, :w] if ph or pw else y)
-        ph, pw = -h % self.multiple, -w % self.multiple
-        if ph or pw:
-            image = cv2.copyMakeBorder(image, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+            return np.ascontiguousarray(y[:h, :w])
+        ph, pw = padded.shape[0] - h, padded.shape[1] - w
+        image = padded
         if self.frames is None:
             x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float().div_(255.0)
             y = self(x)[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()

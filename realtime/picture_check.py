@@ -128,3 +128,18 @@ def live_ratio(samples: ShownSamples, reference, painting: np.ndarray, frames: i
     pairs = [ratios(distances(vgg, shown, original, art), distances(vgg, fn(original), original, art))
              for shown, original in items]
     return LiveRatio(statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs), len(pairs))
+
+
+def picture_report(samples: ShownSamples, spec: str, device: str = "auto", painting: np.ndarray | None = None
+                   ) -> tuple[SharpnessCheck | None, LiveRatio | None] | None:
+    """:func:`sharpness_check` and, given the style's ``painting``, :func:`live_ratio` against one full-frame
+    reference built once; ``None`` where ``spec`` has no network to build it from (a stand-in stylizer)."""
+    from models.errors import UserError
+
+    try:
+        reference = reference_stylizer(spec, device)
+    except UserError:
+        return None
+    check = sharpness_check(samples, spec, device, reference=reference)
+    ratio = live_ratio(samples, reference, painting) if painting is not None and check is not None else None
+    return check, ratio

@@ -52,7 +52,7 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
     from models.inference.runtime import Stylizer
     from realtime.app import LiveApp
     from realtime.autosize import for_stylizer, parse_model_size
-    from realtime.picture_check import live_ratio, reference_stylizer, sharpness_check, style_spec
+    from realtime.picture_check import picture_report, style_spec
     from realtime.sinks import NullSink
     from realtime.sources import SyntheticSource
     from video.temporal import live_smoother
@@ -81,13 +81,8 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
     elapsed = time.monotonic() - t1
     shown = app.stats.shown - shown0
     infer = sorted(app.stats.infer_ms)
-    spec = style_spec(stylizer, stylizer.name)
-    try:  # after the timing: what the viewer got, against the style's full-frame network
-        reference = reference_stylizer(spec, args.device)
-    except UserError:
-        reference = None
-    check = sharpness_check(app.shown, spec, args.device, reference=reference) if reference else None
-    ratio = live_ratio(app.shown, reference, read_rgb(args.painting)) if reference and args.painting else None
+    painting = read_rgb(args.painting) if args.painting else None  # after the timing: what the viewer got
+    check, ratio = picture_report(app.shown, style_spec(stylizer, stylizer.name), args.device, painting) or (None, None)
     return {
         "live_ratio_style": round(ratio.style, 3) if ratio else None,
         "live_ratio_content": round(ratio.content, 3) if ratio else None,

@@ -103,26 +103,21 @@ def picture_line(app, device: str = "auto", painting: str | None = None) -> str:
     """What the viewer got: the network's size and the shown frames' sharpness against the full-frame reference
     (:mod:`realtime.picture_check`), for the style on screen at the end; with ``painting`` (the style's painting,
     an image file) the live ratio too."""
-    from models.errors import UserError
-    from realtime.picture_check import live_ratio, reference_stylizer, sharpness_check, style_spec
+    from models.images import read_rgb
+    from realtime.picture_check import picture_report, style_spec
 
     name, stylizer = app.stylizers[app.state.style_index]
     size = getattr(stylizer, "model_size", None)
     text = f"picture: {name}, network at {size or 'the frame'}{' px' if size else ''}"
     if getattr(getattr(stylizer, "stylizer", stylizer), "painter", False):
         text += " (its trunk), painted at the frame's size"
-    spec = style_spec(stylizer, name)
-    try:
-        reference = reference_stylizer(spec, device)
-    except UserError:
+    report = picture_report(app.shown, style_spec(stylizer, name), device, read_rgb(painting) if painting else None)
+    if report is None:
         return text + "; no full-frame network of this style to compare with"
-    check = sharpness_check(app.shown, spec, device, reference=reference)
+    check, ratio = report
     text += f"; {check.describe()}" if check is not None else "; no stylized frames to check"
-    if painting and check is not None:
-        from models.images import read_rgb
-
-        ratio = live_ratio(app.shown, reference, read_rgb(painting))
-        text += f"; {ratio.describe()}" if ratio is not None else ""
+    if ratio is not None:
+        text += f"; {ratio.describe()}"
     return text
 
 

@@ -20,25 +20,37 @@ class AutoSize:
 
     A window's median over the budget is a trend only when it lasts: the first ``settle`` windows
     (compilation, caches, the other stages starting) are not judged, and a step down needs two windows
-    in a row over budget, or one over ``clear_share`` of it. A rung that proved too slow is retried after
-    ``retry`` windows, twice as long each time it fails again: a passing load costs the picture a few
-    seconds, not the rest of the session, and a rung that is truly too slow is not see-sawed into.
+    in a row over budget, or one over ``clear_share`` of it. A step up needs ``confirm`` windows in a row in
+    which the next rung is predicted under ``up_share`` of the budget: the dead band between the two keeps
+    an uneven load (an encoder's keyframes, a load that swings) from see-sawing the size. The prediction is the
+    pixel count's ratio, or, for a rung a step down has measured, the ratio that step measured (the too-slow
+    rung's median over the first judged window's at the rung below, at most the pixel count's: a painter's
+    full-size head costs the same at every trunk size, so the pixel count overstates what a step changes).
+    A rung that proved too slow is retried after ``retry`` windows, twice as long each time it fails again: a
+    passing load costs the picture a few seconds, not the rest of the session. Beside a simulated encoder
+    (``tests/realtime/test_autosize.py``) the rules before these (a 0.9 share, one window, the pixel count)
+    changed the size six times a minute; these, at most twice after the first descent.
     """
 
     def __init__(self, camera_fps: float, start: int = 160, max_size: int = 512, budget_share: float = 0.9,
                  window: int = 15, ladder: tuple[int, ...] = LADDER, settle: int = 2, clear_share: float = 1.5,
-                 retry: int = 10) -> None:
+                 retry: int = 20, confirm: int = 2, up_share: float = 0.75) -> None:
         if camera_fps <= 0:
             raise ValueError("camera fps must be positive")
         self.ladder = tuple(s for s in ladder if s <= max_size) or (min(ladder),)
         self.index = min(range(len(self.ladder)), key=lambda i: abs(self.ladder[i] - start))
         self.budget_ms = 1000.0 * budget_share / camera_fps
         self.window, self.settle, self.clear_share, self.retry = window, settle, clear_share, retry
+        self.confirm, self.up_share = confirm, up_share
         self._times: list[float] = []
         self._cooldown = 0
         self._windows = 0
         self._over = 0  # windows in a row over budget at this size
+        self._under = 0  # windows in a row in which the next rung was predicted to fit
         self._too_slow: dict[int, tuple[int, int]] = {}  # size → (window it last proved too slow, times it did)
+        self._slow_ms: dict[int, float] = {}  # size → its median in the window that proved it too slow
+        self._ratio: dict[int, float] = {}  # size → its measured cost over the rung below's
+        self._measuring: int | None = None  # the size just left, whose ratio the next judged window gives
 
     @property
     def size(self) -> int:
@@ -61,21 +73,32 @@ class AutoSize:
         if self._cooldown:
             self._cooldown -= 1
             return None
+        if self._measuring is not None:
+            # never above the pixel count's ratio (no rung costs more than its pixels' share: a larger ratio
+            # means the load fell as the size stepped down) nor below 1
+            pixels = (self._measuring / self.size) ** 2
+            self._ratio[self._measuring] = min(max(self._slow_ms[self._measuring] / max(median, 1e-6), 1.0), pixels)
+            self._measuring = None
         step = 0
         if self.index > 0 and (self._over >= 2 or median > self.clear_share * self.budget_ms):
             step = -1
             self._too_slow[self.size] = (self._windows, self._too_slow.get(self.size, (0, 0))[1] + 1)
+            self._slow_ms[self.size] = median
+            self._measuring = self.size
         elif not self._over and self.index + 1 < len(self.ladder):
-            # step up only when the next rung (cost ∝ pixels) would still fit with room to spare, and it
-            # has not just proved too slow (hysteresis: no see-saw between two rungs)
+            # step up only when the next rung would still fit with room to spare (its measured cost over this
+            # rung's where a step down measured it, else cost ∝ pixels), and it has not just proved too slow
+            # (hysteresis: no see-saw between two rungs)
             nxt = self.ladder[self.index + 1]
-            grow = (nxt / self.size) ** 2
-            if median * grow < 0.9 * self.budget_ms and not self._blocked(nxt):
+            grow = self._ratio.get(nxt, (nxt / self.size) ** 2)
+            fits = median * grow < self.up_share * self.budget_ms and not self._blocked(nxt)
+            self._under = self._under + 1 if fits else 0
+            if self._under >= self.confirm:
                 step = 1
         if not step:
             return None
         self.index += step
-        self._over = 0
+        self._over = self._under = 0
         self._cooldown = 1 if step < 0 else 3  # after a step up, wait longer before the next one
         return self.size
 

@@ -51,7 +51,7 @@ def test_parse_and_fixed_size():
 def test_a_rung_that_proved_too_slow_is_retried_ever_more_rarely():
     auto = AutoSize(camera_fps=30, start=128)
     # 144 px looks affordable from 128 px by the pixel count but turns out too slow (fixed costs)
-    cost = {128: 20.0, 144: 33.0}
+    cost = {128: 16.0, 144: 33.0}
     changes, at_144 = [], 0
     for frame in range(1800):
         at_144 += auto.size == 144
@@ -61,7 +61,7 @@ def test_a_rung_that_proved_too_slow_is_retried_ever_more_rarely():
     assert [size for _, size in changes[:2]] == [144, 128]
     retries = [frame for frame, size in changes if size == 144]
     gaps = [b - a for a, b in zip(retries, retries[1:])]
-    assert gaps == sorted(gaps) and gaps[-1] >= 2 * gaps[0]  # backing off, not see-sawing
+    assert gaps == sorted(gaps) and gaps[-1] >= 1.5 * gaps[0]  # backing off, not see-sawing
     assert at_144 < 0.2 * 1800
 
 
@@ -130,3 +130,24 @@ def test_a_painters_trunk_never_shrinks_below_half_the_frame():
     assert min(painter.ladder) >= 360 and painter.ladder[-1] == 720
     feed(painter, cost_per_pixel_ms=1.0, frames=900)  # hopelessly slow: it stops at the floor
     assert painter.size == min(painter.ladder)
+
+
+def test_a_steady_but_uneven_load_changes_the_size_at_most_twice_a_minute():
+    """A painter at 640×480 beside an encoder: its time a fixed part plus the trunk's pixels, times a load that
+    swings ±12 % over seven seconds, ±8 % from second to second, ±17 % from frame to frame, and doubles for the
+    encoder's keyframes. After the first descent (15 s) at most two changes in the minute."""
+    import math
+    import random
+
+    for load in (0.9, 1.0, 1.15, 1.3):
+        auto = for_source(None, 30, (480, 640), paints_full_size=True, full_start=True)
+        rnd, fps, second = random.Random(1), 25, 1.0
+        changes = []
+        for i in range(75 * fps):
+            t = i / fps
+            second = rnd.uniform(0.92, 1.08) if i % fps == 0 else second
+            swing = load * (1 + 0.12 * math.sin(2 * math.pi * t / 7)) * second * rnd.uniform(0.85, 1.2)
+            changed = auto.update((12 + 24 * (auto.size / 480) ** 2) * swing * (2 if i % 60 < 2 else 1))
+            if changed:
+                changes.append(t)
+        assert len([t for t in changes if t >= 15]) <= 2, (load, changes)

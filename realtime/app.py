@@ -120,6 +120,17 @@ class LiveApp:
         self.switch_gaps_ms: list[float] = []  # from a style-switch key to the new style's first frame shown
         self._switched: tuple[float, int] | None = None
         self._started: float | None = None
+        self.learner = None  # a realtime.learning.BackgroundLearner (attach_learner)
+        self.learned: list[tuple[str, float, float]] = []  # (style, minutes learned, seconds from start to on screen)
+        self._learning_ready: deque = deque()  # (Learned, entry name, stylizer) loaded, waiting to be swapped in
+        self._learned_pending: tuple[int, str, float] | None = None  # (epoch, name, minutes) until first shown
+
+    def attach_learner(self, learner, load, waiting: dict[str, str], autosize_for=None) -> None:
+        """Learn pictures in the background (``learner``: a :class:`realtime.learning.BackgroundLearner` with the
+        pictures submitted). ``waiting``: picture → the name of the entry that shows it until it is learned;
+        ``load(picture)``: (name, stylizer) of the picture's learned network, once a stage has installed it;
+        ``autosize_for(stylizer)``: the size controller for it (the learned live network sizes like the live tier)."""
+        self.learner, self._load_learned, self._waiting, self._autosize_for = learner, load, dict(waiting), autosize_for
 
     def count_from(self, started: float) -> None:
         """Count the time to the first frame from ``started`` (``time.monotonic()``: the command's start, so that
@@ -164,6 +175,48 @@ class LiveApp:
     def process(self, frame: Frame) -> Frame:
         """Both stages in one call: what the pipeline's two threads do to one frame."""
         return self.smooth(self.stylize(frame))
+
+    # -- learning in the background ---------------------------------------------------------
+    def _tend_learning(self) -> None:
+        """From the display loop: start loading what the learner finished (in a thread: loading a network takes a
+        second), and swap in what has loaded."""
+        from realtime.learning import Failed
+
+        if self.learner is None:
+            return
+        for event in self.learner.poll():
+            if isinstance(event, Failed):
+                self.say(f"learning {Path(event.picture).name} failed: {event.message}")
+            else:
+                threading.Thread(target=self._load_learned_style, args=(event,), daemon=True,
+                                 name="stylecam-learned-load").start()
+        while self._learning_ready:
+            self._swap_learned(*self._learning_ready.popleft())
+
+    def _load_learned_style(self, event) -> None:
+        try:
+            name, stylizer = self._load_learned(event.picture)
+        except Exception as exc:  # noqa: BLE001 - a network that does not load leaves the instant path on screen
+            self.say(f"learned {event.name} but could not load it: {exc}")
+            return
+        self._learning_ready.append((event, name, stylizer))
+
+    def _swap_learned(self, event, name: str, stylizer) -> None:
+        before = self._waiting.get(event.picture)
+        index = next((i for i, (n, _) in enumerate(self.stylizers) if n == before), None)
+        if index is None:
+            return
+        with self._lock:
+            self.stylizers[index] = (name, stylizer)
+            self._waiting[event.picture] = name
+            if self.autosize is not None and self._autosize_for is not None and index == self.state.style_index:
+                self.autosize = self._autosize_for(stylizer) or self.autosize
+            if self.autosize is not None:
+                stylizer.model_size = self.autosize.size
+            if index == self.state.style_index:
+                self._epoch += 1
+                self._learned_pending = (self._epoch, name, event.minutes)
+        self.say(f"learned {name} ({event.minutes:g} min){'' if event.final else ', learning longer'}")
 
     def _set_model_size(self, size: int) -> None:
         for _, stylizer in self.stylizers:
@@ -221,6 +274,9 @@ class LiveApp:
             s.hud = not s.hud
         elif action == "help":
             s.help = not s.help
+        elif action == "cancel_learn":
+            name = self.learner.cancel() if self.learner is not None else None
+            self.say(f"learning {name} cancelled; nothing installed" if name else "nothing is learning")
         elif action == "quit":
             s.quit = True
 
@@ -273,6 +329,9 @@ class LiveApp:
         if self._record_path is not None:
             line += f" | REC {time.monotonic() - self._record_started:4.0f} s"
         lines = [line, "h: help"]
+        status = self.learner.status if self.learner is not None else None
+        if status is not None:
+            lines.append(status.describe())
         if self.outputs:
             lines.append(" | ".join(
                 f"{name}: stopped ({out.error})" if out.error else f"{name}: {out.written} sent, {out.dropped} dropped"
@@ -306,6 +365,7 @@ class LiveApp:
                     if frame is not None:
                         self.stats.record(time.monotonic() - frame.captured)
                         self._fan_out(frame, display)
+                    self._tend_learning()
                     action = action_for(display.poll_key(1))
                     if action is not None:
                         self.handle(*action, sink=display)
@@ -318,6 +378,8 @@ class LiveApp:
                 if pipe.error is not None:
                     raise pipe.error
         finally:
+            if self.learner is not None:
+                self.learner.close()  # quitting mid-learn installs nothing and leaves no process behind
             if self._record_path is not None:
                 self.toggle_recording()
             self._close_sinks()
@@ -339,6 +401,10 @@ class LiveApp:
         now = time.monotonic()
         if self.first_frame_s is None and self._started is not None:
             self.first_frame_s = now - self._started
+        if self._learned_pending is not None and frame.epoch >= self._learned_pending[0]:
+            _, name, minutes = self._learned_pending
+            self.learned.append((name, minutes, now - (self._started or now)))
+            self._learned_pending = None
         if self._switched is not None and frame.epoch >= self._switched[1]:
             self.switch_gaps_ms.append(1000 * (now - self._switched[0]))
             self._switched = None
@@ -376,6 +442,8 @@ class LiveApp:
         if self.switch_gaps_ms:
             text += (f"; style switches shown after {statistics.median(self.switch_gaps_ms):.0f} ms (median of "
                      f"{len(self.switch_gaps_ms)}, longest {max(self.switch_gaps_ms):.0f} ms)")
+        for name, minutes, at in self.learned:
+            text += f"; learned {name} ({minutes:g} min) on screen {at:.0f} s after the start"
         if self.smooth.level is not None and self.smooth.level.describe():
             text += f"; smoothing reduced to keep up ({self.smooth.level.describe()})"
         for name, out in self.outputs or self.closed_outputs:

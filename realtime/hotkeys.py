@@ -36,6 +36,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(_k(" "), "space", "pause", "pause/resume"),
     Binding(_k("f"), "f", "fullscreen", "fullscreen on/off"),
     Binding(_k("d"), "d", "hud", "show/hide the status line"),
+    Binding(_k("x"), "x", "cancel_learn", "cancel learning a picture in the background"),
     Binding(_k("h", "?"), "h", "help", "show/hide this help"),
     Binding(_k("q") + (ESC,), "q / Esc", "quit", "quit"),
 )

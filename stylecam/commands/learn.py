@@ -71,8 +71,10 @@ def run(args: argparse.Namespace) -> int:
         style_name,
         write_builtin_photos,
     )
+    from realtime.learning import exit_with_parent
     from stylecam.progress import Progress, run_position
 
+    exit_with_parent()  # started by live's background learner: never outlive it
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.steps is not None and args.steps < 1:

@@ -24,6 +24,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--style", action="append",
                    help="style(s) to rotate through: names, weights files or pictures (default: every style)")
     p.add_argument("--style-dir", help="add every picture in this folder to the rotation (AdaIN)")
+    p.add_argument("--no-learn", action="store_true",
+                   help="pictures as --style: do not learn them in the background (by default a picture without a "
+                        "learned style starts on the instant network and switches to its learned one when ready)")
+    p.add_argument("--learn-minutes", default="1",
+                   help="minutes of background learning for such a picture; several separated by commas learn "
+                        "again, longer, and switch again (default: 1; e.g. 1,5)")
     p.add_argument("--model-size", default="auto",
                    help="short side in px the network runs at, the output scaled to the frame; 'auto' (the "
                         "default) picks the largest size that keeps up with the camera, adjusting as it runs")
@@ -121,6 +127,53 @@ def picture_line(app, device: str = "auto", painting: str | None = None) -> str:
     return text
 
 
+def parse_learn_minutes(text: str) -> tuple[float, ...]:
+    """``--learn-minutes``: minutes of each background learning stage, e.g. ``1`` or ``1,5``."""
+    try:
+        stages = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise UserError(f"--learn-minutes: minutes separated by commas, e.g. 1 or 1,5; got {text!r}") from None
+    if not all(0.5 <= m <= 24 * 60 for m in stages):
+        raise UserError(f"--learn-minutes: each between 0.5 and 1440, got {text!r}")
+    return stages
+
+
+def pictures_to_learn(specs: list[str], stylizers: list) -> dict[str, str]:
+    """picture → the entry showing it, for each picture in ``specs`` that runs on the instant (arbitrary-style)
+    network because no learned style of it exists yet."""
+    waiting = {}
+    for name, stylizer in stylizers:
+        meta = getattr(stylizer, "meta", None) or {}
+        if meta.get("kind") != "image":
+            continue
+        picture = str(meta.get("style_file", "")).split(",")[0]
+        if any(Path(spec) == Path(picture) for spec in specs) and Path(picture).is_file():
+            waiting[picture] = name
+    return waiting
+
+
+def attach_learning(app, waiting: dict[str, str], stages: tuple[float, ...], source, model_size, options: dict
+                    ) -> None:
+    """Learn each waiting picture in the background and show its learned live network when it is installed."""
+    from models.inference.registry import list_styles
+    from models.inference.runtime import load_stylizers
+    from realtime.autosize import for_stylizer
+    from realtime.learning import BackgroundLearner, learn_name
+
+    learner = BackgroundLearner(threads=1)
+    taken = {s.name for s in list_styles()}
+    for picture in waiting:
+        name = learn_name(picture, taken)
+        taken.add(name)
+        learner.submit(picture, name, stages)
+
+    def load(picture: str):
+        return load_stylizers([picture], **options)[0]
+
+    app.attach_learner(learner, load, waiting,
+                       autosize_for=lambda stylizer: for_stylizer(model_size, source.fps, source.size, stylizer))
+
+
 def open_live_source(args: argparse.Namespace):
     from realtime.sources import SourceError, open_source, parse_size
 
@@ -169,9 +222,15 @@ def run(args: argparse.Namespace) -> int:
                                tier=args.tier, prefer_tier="live")
     metas = [getattr(stylizer, "meta", None) or {} for _, stylizer in stylizers]
     soft = [m["style_file"] for m in metas if m.get("kind") == "image" and m.get("encoder") == "light"]
-    if soft:  # measured: ×2.4–3.5 the full frame's style distance at 256 px, against ×0.9 for a learned live tier
+    learn_stages = parse_learn_minutes(args.learn_minutes)
+    waiting = {} if args.no_learn or args.alpha != 1.0 or args.decoder else pictures_to_learn(specs, stylizers)
+    if soft and not waiting:  # measured: ×2.4–3.5 the full frame's style distance at 256 px, ×0.9 for a learned one
         print(f"stylecam: pictures run on the arbitrary-style network, soft at live sizes; `stylecam learn "
               f"{soft[0].split(',')[0]} --minutes 5` makes a picture a sharp live style", file=sys.stderr)
+    elif waiting:
+        print(f"stylecam: learning {len(waiting)} picture(s) in the background ({args.learn_minutes} min each, "
+              f"one thread; x cancels, --no-learn turns it off); the instant network shows them until then",
+              file=sys.stderr)
     with open_live_source(args) as source:
         first = stylizers[0][1]
         device = getattr(getattr(first, "stylizer", first), "device", None)
@@ -180,6 +239,10 @@ def run(args: argparse.Namespace) -> int:
                       strength=args.strength, temporal=not args.no_temporal, outputs=output_openers(args),
                       autosize=autosize)
         app.count_from(started)
+        if waiting:
+            attach_learning(app, waiting, learn_stages, source, model_size,
+                            dict(device=args.device, model_size=model_size, strength=args.strength,
+                                 backend=args.backend, palette=args.palette, tier=args.tier, prefer_tier="live"))
         sink = WindowSink(fullscreen=args.fullscreen) if window else NullSink()
         with sink:
             if record:

@@ -43,6 +43,21 @@ def distances(vgg: VGG19Features, output: np.ndarray, photo: np.ndarray, paintin
     return Distances(style, content)
 
 
+def style_grams(vgg: VGG19Features, image: np.ndarray) -> tuple[torch.Tensor, ...]:
+    """The Gram matrices of ``image`` at :data:`STYLE_LAYERS`: a painting's, computed once for many outputs."""
+    with torch.no_grad():
+        feats = vgg(to_tensor(image), STYLE_LAYERS)
+        return tuple(losses.gram(feats[layer]) for layer in STYLE_LAYERS)
+
+
+def style_distances(vgg: VGG19Features, output: np.ndarray, grams: tuple[torch.Tensor, ...]) -> tuple[float, ...]:
+    """:func:`distances`' style terms of ``output`` against a painting's :func:`style_grams`, without the
+    content layer and the painting's own pass."""
+    with torch.no_grad():
+        feats = vgg(to_tensor(output), STYLE_LAYERS)
+        return tuple(float(torch.mean((losses.gram(feats[layer]) - g) ** 2)) for layer, g in zip(STYLE_LAYERS, grams))
+
+
 def ratios(ours: Distances, reference: Distances) -> tuple[float, float]:
     """(style ratio, content ratio): geometric mean of per-layer style ratios, and the content ratio."""
     logs = [math.log(a / b) for a, b in zip(ours.style, reference.style)]

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from models.cache_paths import cache_root
 from models.color import blend, preserve_color
 from models.errors import UserError
 from models.inference import onnx_backend
@@ -50,10 +51,7 @@ MIN_NETWORK_SIDE = 16  # the network's reflection pads and strided convs need th
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("STYLECAM_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "stylecam"
-    )
-    return Path(base) / "torchscript"
+    return cache_root() / "torchscript"
 
 
 def _cache_key(weights: Path, device: torch.device, dtype: torch.dtype, freeze: bool, extra: bytes = b"") -> str:

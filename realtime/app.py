@@ -124,6 +124,8 @@ class LiveApp:
         self.learned: list[tuple[str, float, float]] = []  # (style, minutes learned, seconds from start to on screen)
         self._learning_ready: deque = deque()  # (Learned, entry name, stylizer) loaded, waiting to be swapped in
         self._learned_pending: tuple[int, str, float] | None = None  # (epoch, name, minutes) until first shown
+        self.learning_frames, self.learning_seconds = 0, 0.0  # shown while a picture learned, and for how long
+        self._learning_tick: float | None = None
 
     def attach_learner(self, learner, load, waiting: dict[str, str], autosize_for=None) -> None:
         """Learn pictures in the background (``learner``: a :class:`realtime.learning.BackgroundLearner` with the
@@ -184,6 +186,10 @@ class LiveApp:
 
         if self.learner is None:
             return
+        now = time.monotonic()
+        if self.learner.busy and self._learning_tick is not None:
+            self.learning_seconds += now - self._learning_tick
+        self._learning_tick = now
         for event in self.learner.poll():
             if isinstance(event, Failed):
                 self.say(f"learning {Path(event.picture).name} failed: {event.message}")
@@ -408,6 +414,8 @@ class LiveApp:
         if self._switched is not None and frame.epoch >= self._switched[1]:
             self.switch_gaps_ms.append(1000 * (now - self._switched[0]))
             self._switched = None
+        if self.learner is not None and self.learner.busy:
+            self.learning_frames += 1
         if not self.state.show_original:
             self.shown.add(frame.image, frame.original)
         self.last_view = self.compose(frame)
@@ -442,6 +450,8 @@ class LiveApp:
         if self.switch_gaps_ms:
             text += (f"; style switches shown after {statistics.median(self.switch_gaps_ms):.0f} ms (median of "
                      f"{len(self.switch_gaps_ms)}, longest {max(self.switch_gaps_ms):.0f} ms)")
+        if self.learning_seconds > 1.0:
+            text += f"; {self.learning_frames / self.learning_seconds:.1f} fps while a picture learned"
         for name, minutes, at in self.learned:
             text += f"; learned {name} ({minutes:g} min) on screen {at:.0f} s after the start"
         if self.smooth.level is not None and self.smooth.level.describe():

@@ -177,6 +177,7 @@ def test_feature_live_shows_the_instant_network_then_switches_to_the_learned_one
     assert shown[0, -1, 1] == 0  # inverted: the learned network's picture, not the grey instant one
     assert any("learning painting_learned" in " ".join(lines) for lines in hud_during)
     assert "learned painting_learned (1 min) on screen" in app.summary()
+    assert app.learning_frames > 0 and 0.3 < app.learning_seconds < at + 1.0
 
 
 def test_feature_the_x_key_cancels_learning(tmp_path):

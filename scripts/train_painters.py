@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # scripts.training_jobs, run as a file
 SPLIT = ROOT / "scripts" / "splits" / "live_sizes.json"
 
 # Measured on starry and the five validation photos (scripts/explore_upscale.py --painter; live ratio against the
@@ -68,26 +67,16 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copyfile(src, dst)
                 print(f"{style}: {before} → {dst.stat().st_size} bytes")
         return 0
+    from scripts.training_jobs import run_jobs
+
     data = [args.data / d for d in split["training"]]
     todo = [s for s in args.styles if not (args.out / f"{s}.safetensors").is_file()]
-    running: list[tuple[str, subprocess.Popen, float]] = []
-    while todo or running:
-        while todo and len(running) < args.jobs:
-            style = todo.pop(0)
-            resume = (args.out / "runs" / style / "checkpoint.pt").is_file()
-            args.out.mkdir(parents=True, exist_ok=True)
-            log = open(args.out / f"{style}.log", "a")  # noqa: SIM115 - the child holds it to its end
-            cmd = command(style, args.data / split["paintings"][style], data, args.out, args.steps, args.recipe, resume)
-            running.append((style, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT), time.time()))
-            print(f"started {style}{' (resumed)' if resume else ''}", flush=True)
-        time.sleep(5)
-        for item in list(running):
-            style, proc, t0 = item
-            if proc.poll() is not None:
-                running.remove(item)
-                print(f"{style}: exit {proc.returncode} after {time.time() - t0:.0f} s", flush=True)
-    return 0
-
+    jobs = []
+    for style in todo:
+        resume = (args.out / "runs" / style / "checkpoint.pt").is_file()
+        cmd = command(style, args.data / split["paintings"][style], data, args.out, args.steps, args.recipe, resume)
+        jobs.append((f"{style}{' (resumed)' if resume else ''}", cmd, args.out / f"{style}.log"))
+    return 1 if run_jobs(jobs, args.jobs, cwd=ROOT) else 0
 
 if __name__ == "__main__":
     sys.exit(main())

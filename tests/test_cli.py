@@ -184,6 +184,18 @@ def test_train_missing_data_exception(tmp_path, photo_file, capsys):
     one_error_line(capsys)
 
 
+def test_train_leaves_the_excluded_photos_out(tmp_path, photo, capsys):
+    from models.images import write_rgb
+
+    write_rgb(tmp_path / "photos" / "heldout_room.png", photo)
+    args = ["train", "--style", str(write_rgb(tmp_path / "p.png", photo)), "--data", str(tmp_path / "photos"),
+            "--name", "x", "--steps", "1", "--size", "32", "--batch", "1", "--threads", "1", "--quiet",
+            "--out", str(tmp_path / "x.safetensors")]
+    assert main(args + ["--exclude", "heldout_*"]) == 2  # the only photo is held out: nothing to train on
+    assert "no training images" in one_error_line(capsys)
+    assert main(args + ["--exclude", "other_*"]) == 0 and (tmp_path / "x.safetensors").is_file()
+
+
 def test_learn_with_a_folder_of_no_images_ends_in_one_line_before_anything_loads(tmp_path, photo_file, capsys):
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "readme.txt").write_text("no pictures here")

@@ -67,6 +67,7 @@ class TrainConfig:
     seed: int = 0
     init_from: str | None = None
     max_photos: int = 2000
+    exclude: tuple[str, ...] = ()  # file-name globs left out of the photos (held-out evaluation photos)
     mixed_precision: bool = True
     finetune: str = "all"  # "all" or "norm" (only the instance-norm scales and shifts)
     row_shares: tuple[int, ...] | None = None  # a bank: steps per round given to each painting (default: 1 each)
@@ -266,7 +267,8 @@ def train(
                                             "config": teacher_meta.get("config")}}
     vgg = VGG19Features("block5_relu1").to(device)
     targets = [style_targets(vgg, resize_short_side(read_rgb(p), cfg.style_short), device) for p in cfg.styles]
-    sampler = CropSampler(list_images(cfg.data), cfg.size, cfg.content_short, cfg.max_photos, random.Random(cfg.seed))
+    sampler = CropSampler(list_images(cfg.data, cfg.exclude), cfg.size, cfg.content_short, cfg.max_photos,
+                          random.Random(cfg.seed))
     hashes = [sha256_file(p) for p in cfg.styles]
     metadata = {**metadata, "train": {k: v for k, v in asdict(cfg).items() if k not in ("data", "styles")}}
     if bank is None:

@@ -15,6 +15,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--style", required=True, nargs="+",
                    help="the painting (an image file); several paintings train one multi-style bank")
     p.add_argument("--data", required=True, nargs="+", help="folders (or files) of training photos")
+    p.add_argument("--exclude", nargs="+", default=[], metavar="GLOB",
+                   help="leave out the photos whose file names match (held-out evaluation photos in a training folder)")
     p.add_argument("--name", required=True, help="the new style's name")
     p.add_argument("--tier", choices=("live", "painter", "fast", "quality"), default="fast",
                    help="network size (default: fast; live: the 8×8-patch network of the live preview, best "
@@ -106,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--row-shares {args.row_shares}: comma-separated whole numbers") from None
     minutes = args.minutes if args.minutes is not None or args.steps is not None else 30.0
     cfg = TrainConfig(
-        styles=list(args.style), data=list(args.data), name=args.name, tier=args.tier, steps=args.steps,
+        styles=list(args.style), data=list(args.data), exclude=tuple(args.exclude), name=args.name, tier=args.tier,
+        steps=args.steps,
         minutes=minutes, finetune=args.finetune, size=args.size, batch=args.batch, lr=args.lr,
         style_weight=args.style_weight, content_weight=args.content_weight, style_loss=args.style_loss,
         tv_weight=args.tv_weight,

@@ -1,0 +1,36 @@
+"""scripts/retrain_pack.py (issue 35's recipe for the pack) and scripts/training_jobs.py (its runner)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import scripts.retrain_pack as retrain
+from scripts.training_jobs import run_jobs
+
+
+def test_the_recipe_fine_tunes_each_shipped_network_with_the_log_loss_without_the_held_out_photos(tmp_path):
+    split = json.loads(retrain.SPLIT.read_text())
+    for style in retrain.ORDER:
+        cmd = retrain.command(style, split, tmp_path, tmp_path / "out", 60, 1.0, None, resume=False)
+        value = {flag: cmd[cmd.index(flag) + 1] for flag in ("--style-loss", "--init-from", "--minutes", "--style")}
+        assert value["--style-loss"] == "log" and value["--minutes"] == "60"
+        assert Path(value["--init-from"]).is_file() and Path(value["--init-from"]).stem == style
+        assert value["--style"] == str(tmp_path / split["paintings"][style])
+        assert cmd[cmd.index("--exclude") + 1 : cmd.index("--name")] == split["exclude_from_training"]
+        assert "--resume" not in cmd
+    assert "--resume" in retrain.command("scream", split, tmp_path, tmp_path, 60, 1.0, 512, resume=True)
+
+
+def test_every_held_out_photo_in_a_training_folder_is_excluded():
+    split = json.loads(retrain.SPLIT.read_text())
+    inside = [p for p in split["heldout_photos"] if any(p.startswith(d + "/") for d in split["training"])]
+    assert inside and {Path(p).name for p in inside} == set(split["exclude_from_training"])
+
+
+def test_run_jobs_runs_them_a_few_at_a_time_and_names_the_ones_that_failed(tmp_path):
+    jobs = [(f"job{i}", [sys.executable, "-c", f"print('hello {i}'); raise SystemExit({i % 2})"],
+             tmp_path / f"job{i}.log") for i in range(3)]
+    assert run_jobs(jobs, parallel=2, poll_seconds=0.05) == ["job1"]
+    assert [(tmp_path / f"job{i}.log").read_text().strip() for i in range(3)] == ["hello 0", "hello 1", "hello 2"]

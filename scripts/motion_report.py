@@ -59,7 +59,7 @@ def run_live(frames: list[np.ndarray], style: str, model_size: int | None) -> li
     from realtime.app import LiveApp
     from realtime.frames import Frame
     from realtime.sources import SyntheticSource
-    from video.temporal import live_smoother
+    from video.device_smoother import live_smoother
 
     stylizer = Stylizer(style, model_size=model_size, tier="live" if Path(style).suffix == "" else None,
                         prefer_tier="live")

@@ -236,17 +236,6 @@ class TemporalSmoother:
         return out
 
 
-def live_smoother(device=None) -> TemporalSmoother:
-    """Cheap enough for the live loop: ultrafast DIS on a 160 px wide copy; on a CUDA ``device`` the
-    full-resolution warp, blend and texture restoration run there (:class:`video.device_smoother.DeviceSmoother`;
-    the whole smoother costs 89 ms a 1080p frame on two CPU cores)."""
-    if device is not None and getattr(device, "type", str(device)) == "cuda":
-        from video.device_smoother import DeviceSmoother
-
-        return DeviceSmoother(device, strength=0.6, method="dis", preset="ultrafast", flow_width=160)
-    return TemporalSmoother(strength=0.6, method="dis", preset="ultrafast", flow_width=160)
-
-
 # render's default: on DAVIS kite-surf (50 frames, water in motion) 0.6 left the warping error at
 # x0.26 of per-frame and the style distance +5 %; 0.8: x0.14 but +11 %
 RENDER_STRENGTH = 0.6

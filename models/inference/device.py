@@ -62,20 +62,25 @@ def frame_batch(device: torch.device) -> int:
     return 8 if device.type in ("cuda", "mps") else 1
 
 
+def onnx_available() -> bool:
+    """Whether ONNX Runtime and the ONNX exporter are installed (the CPU's faster backend)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
+
+
 def inference_backend(device: torch.device, requested: str = "auto") -> str:
     """``torchscript`` or ``onnx``: ``auto`` takes ONNX Runtime on the CPU when it is installed."""
-    from models.inference import onnx_backend
-
     if requested not in BACKENDS:
         raise DeviceError(f"unknown backend {requested!r} (choose from {', '.join(BACKENDS)})")
     if requested == "onnx":
         if device.type != "cpu":
             raise DeviceError(f"the onnx backend runs on the CPU only, not on {device.type}")
-        if not onnx_backend.available():
+        if not onnx_available():
             raise DeviceError("the onnx backend needs onnxruntime and onnx: pip install onnxruntime onnx")
         return "onnx"
     if requested == "auto":
-        return "onnx" if device.type == "cpu" and onnx_backend.available() else "torchscript"
+        return "onnx" if device.type == "cpu" and onnx_available() else "torchscript"
     return requested
 
 

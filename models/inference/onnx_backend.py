@@ -20,15 +20,6 @@ import numpy as np
 import torch
 
 
-def available() -> bool:
-    try:
-        import onnx  # noqa: F401 - the exporter needs it
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _export(module: torch.nn.Module, dummy: torch.Tensor, names: tuple[str, str], axes: dict[int, str]) -> bytes:
     """ONNX bytes of an eval-mode module with one input and one output, dynamic along ``axes``."""
     buffer = io.BytesIO()

@@ -25,9 +25,9 @@ import torch.nn.functional as F  # noqa: E402
 
 from models.inference.runtime import Stylizer  # noqa: E402
 from realtime.sources import SyntheticSource  # noqa: E402
-from video.device_smoother import blur, gaussian_kernel, restore_texture  # noqa: E402
+from video.device_smoother import blur, gaussian_kernel, live_smoother, restore_texture  # noqa: E402
 from video.flow import inside_frame, reliable_mask, to_gray  # noqa: E402
-from video.temporal import blend_weight, live_smoother  # noqa: E402
+from video.temporal import blend_weight  # noqa: E402
 
 
 def timed(fn, frames: int, device: torch.device) -> float:

@@ -55,7 +55,7 @@ def run_pipeline(args: argparse.Namespace, size: tuple[int, int], style: str, ti
     from realtime.picture_check import picture_report, style_spec
     from realtime.sinks import NullSink
     from realtime.sources import SyntheticSource
-    from video.temporal import live_smoother
+    from video.device_smoother import live_smoother
 
     if args.backend == "both":
         raise UserError("--pipeline times one backend: give --backend auto, torchscript or onnx")

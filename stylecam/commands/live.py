@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     from realtime.app import LiveApp
     from realtime.autosize import for_stylizer, parse_model_size
     from realtime.sinks import NullSink, WindowSink
-    from video.temporal import live_smoother
+    from video.device_smoother import live_smoother
 
     started = time.monotonic()  # the time to the first frame counts the networks' loading
     if not 0.0 <= args.strength <= 1.0:

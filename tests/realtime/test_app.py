@@ -102,7 +102,7 @@ def test_hud_shows_style_fps_and_help(tmp_path):
 def test_temporal_smoothing_runs_at_the_network_size_and_steadies_a_noisy_still(tmp_path, tiny_style):
     from models.inference.runtime import Stylizer
     from realtime.frames import Frame
-    from video.temporal import live_smoother
+    from video.device_smoother import live_smoother
 
     stylizer = Stylizer(tiny_style, device="cpu", model_size=32)
     calls = []

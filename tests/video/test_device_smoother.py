@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from video.device_smoother import DeviceSmoother, blur, gaussian_kernel
-from video.temporal import TemporalSmoother, live_smoother
+from video.device_smoother import DeviceSmoother, blur, gaussian_kernel, live_smoother
+from video.temporal import TemporalSmoother
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 

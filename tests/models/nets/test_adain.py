@@ -1,4 +1,5 @@
 import copy
+import math
 from pathlib import Path
 
 import numpy as np
@@ -443,9 +444,14 @@ def test_log_gram_distance_is_the_log_of_the_quality_metrics_terms():
     expected = torch.stack([torch.log(((gram(out[k][n:n + 1]) - gram(style[k][n:n + 1])) ** 2).mean())
                             for k in layers for n in range(2)]).mean()
     torch.testing.assert_close(log_gram_distance(out, style, layers), expected, rtol=1e-5, atol=1e-5)
-    # halving every Gram distance lowers the loss by log 2, whatever the layer's scale
-    half = {k: style[k] + (out[k].mean() - style[k].mean()) * 0 for k in layers}
-    assert log_gram_distance(style, half, layers) < -15  # the same features: the floor
+    # halving every Gram distance lowers the loss by log 2, whatever the layer's scale: against features of zero
+    # the distance is the mean of Gram² (a Gram scales as the features squared), so features × 2^(-1/4) halve it
+    zero = {k: torch.zeros_like(style[k]) for k in layers}
+    loud = {"a": out["a"], "b": out["b"] * 1000}  # one layer a million times the other's Gram
+    halved = {k: v * 2 ** -0.25 for k, v in loud.items()}
+    drop = log_gram_distance(loud, zero, layers) - log_gram_distance(halved, zero, layers)
+    torch.testing.assert_close(drop, torch.tensor(math.log(2.0)), rtol=1e-4, atol=1e-4)
+    assert log_gram_distance(style, style, layers) < -15  # the same features: the floor
     assert moment_distance(style, style, layers) == 0 and moment_distance(out, style, layers) > 0
 
 

@@ -32,9 +32,22 @@ def test_feature_stitching_copies_both_parts_videos_and_the_rests_audio(tmp_path
     rest = make_clip(tmp_path / "rest.mp4", frames=7, times=[(5 + i) / 24 for i in range(7)])
     count, last, latest = resume.last_frame(part)
     assert count == 5 and last.shape == (48, 64, 3) and latest == pytest.approx(4 / 24, abs=1e-3)
-    info = probe(resume.stitch(part, rest, tmp_path / "out.mp4"))
+    out = resume.stitch(part, rest, tmp_path / "out.mp4")
+    info = probe(out)
     assert len(info["times"]) == 12 and info["audio"] is not None
     assert info["times"] == sorted(info["times"])
+    # copied, not coded again: the same coded packets, byte for byte, the part's then the rest's; the rest's audio
+    assert packets(out, "video") == packets(part, "video") + packets(rest, "video")
+    assert packets(out, "audio") == packets(rest, "audio") and packets(rest, "audio")
+
+
+def packets(path, kind: str) -> list[bytes]:
+    """The coded packets of a file's first ``kind`` stream, in order."""
+    import av
+
+    with av.open(str(path)) as container:
+        streams = container.streams.video if kind == "video" else container.streams.audio
+        return [bytes(packet) for packet in container.demux(streams[0]) if packet.size]
 
 
 def test_exception_a_damaged_part_is_one_clear_error(tmp_path):

@@ -178,3 +178,28 @@ def test_the_shipped_quality_tier_is_what_a_gpu_takes_and_says_how_it_was_made(n
         y = net(x)
     assert y.shape == x.shape and torch.isfinite(y).all() and y.std() > 0.02
     assert read_metadata_any(path)["style_sha256"]
+
+
+# every public name registry.py had before it was split into style_files, decoder_files and style_folders
+PUBLIC_BEFORE_THE_SPLIT = (
+    "SHIPPED_DIR META_KEY DEFAULT_STYLE MAX_WEIGHTS_BYTES MAX_PARAMETERS StyleError user_style_dir training_run_dir "
+    "StyleInfo read_metadata read_metadata_any list_styles picture_digest learned_style_for user_style_path "
+    "bank_styles parse_blend resolve_spec default_style_name VIDEO_DIR QUALITY_DIR LIVE_DIR TIER_NAMES variant "
+    "video_variant weights_for_device has_tier resolve load_style bank_rows load_bank HALF_STORED_TIERS save_style "
+    "save_bank MAX_DECODER_WIDTH save_decoder LIGHT_PREFIX save_light_encoder load_light_encoder DECODER_KINDS "
+    "find_decoder load_decoder WCT_FILE save_wct_decoders wct_installed load_wct_decoders").split()
+
+
+def test_every_name_the_registry_had_is_still_importable_from_it():
+    from models.inference import registry
+
+    assert [name for name in PUBLIC_BEFORE_THE_SPLIT if not hasattr(registry, name)] == []
+
+
+def test_no_module_of_the_split_is_over_300_lines():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[3] / "models" / "inference"
+    sizes = {name: len((folder / f"{name}.py").read_text().splitlines())
+             for name in ("registry", "style_files", "decoder_files", "style_folders")}
+    assert max(sizes.values()) <= 300, sizes

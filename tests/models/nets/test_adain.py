@@ -139,10 +139,10 @@ def test_image_as_style_everywhere_a_style_is_accepted(decoder_installed, photo_
 
 def test_image_style_without_a_decoder_is_one_line_before_the_picture_is_read(photo_file, tmp_path, capsys,
                                                                                 monkeypatch):
-    from models.inference import registry
+    from models.inference import style_folders
     from stylecam.cli import main
 
-    monkeypatch.setattr(registry, "SHIPPED_DIR", tmp_path / "nothing shipped")
+    monkeypatch.setattr(style_folders, "SHIPPED_DIR", tmp_path / "nothing shipped")
 
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8 not really a jpeg")
@@ -256,14 +256,14 @@ def test_picture_recoloured_to_the_photo_loses_its_colour_cast(decoder_installed
 
 
 def test_find_decoder_by_kind_preference_and_path(tmp_path, monkeypatch, capsys):
-    from models.inference import registry
+    from models.inference import style_folders
     from models.inference.registry import StyleError, find_decoder, save_decoder, user_style_dir
     from models.nets.light_encoder import LightEncoder
     from stylecam.cli import main
 
     shipped = tmp_path / "shipped"
     shipped.mkdir()
-    monkeypatch.setattr(registry, "SHIPPED_DIR", shipped)
+    monkeypatch.setattr(style_folders, "SHIPPED_DIR", shipped)
     with pytest.raises(StyleError, match="needs an AdaIN decoder"):
         find_decoder(prefer="light")
     light_encoder = LightEncoder(0.125)
@@ -292,12 +292,12 @@ def test_bench_times_a_picture_style_on_every_installed_decoder(decoder_installe
     import json
 
     from models.images import write_rgb
-    from models.inference import registry
+    from models.inference import style_folders
     from models.inference.registry import save_decoder
     from models.nets.light_encoder import LightEncoder
     from stylecam.cli import main
 
-    monkeypatch.setattr(registry, "SHIPPED_DIR", tmp_path / "shipped")
+    monkeypatch.setattr(style_folders, "SHIPPED_DIR", tmp_path / "shipped")
     encoder = LightEncoder(0.125)
     save_decoder(Decoder(0.125, encoder.out_channels), {"name": "l"}, tmp_path / "shipped" / "l.decoder.safetensors",
                  encoder=encoder)

@@ -48,7 +48,10 @@ def test_feature_a_run_in_two_parts_equals_one_run(tmp_path):
     two = make_loop(tmp_path / "b", steps=3)
     run(two)
     again = make_loop(tmp_path / "b", steps=6)
+    fit, computed = again.loss, []
+    again.loss = lambda step: (computed.append(step), fit(step))[1]
     assert run(again, resume=True).steps == 6
+    assert len(computed) == 3 and computed == sorted(computed)  # only the three steps not done yet, not six again
     torch.testing.assert_close(again.model.weight, one.model.weight)
     fresh = make_loop(tmp_path / "b", steps=6)
     assert run(fresh, resume=False).steps == 6  # without resume a run starts again at step 0

@@ -82,7 +82,10 @@ def test_resume_is_deterministic(dataset, tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         train(config(dataset, steps=4), tmp_path / "b", tmp_path / "b.safetensors", {"name": "b"}, on_step=stop_at_2)
-    resumed = train(config(dataset, steps=4), tmp_path / "b", tmp_path / "b.safetensors", {"name": "b"}, resume=True)
+    computed = []
+    resumed = train(config(dataset, steps=4), tmp_path / "b", tmp_path / "b.safetensors", {"name": "b"}, resume=True,
+                    on_step=lambda report: computed.append(report.step))
+    assert computed == [3, 4]  # the resume computes only the steps after the checkpoint, not all four again
     a, b = load_style(straight)[0].state_dict(), load_style(resumed)[0].state_dict()
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=1e-4, atol=1e-5)

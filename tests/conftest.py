@@ -59,3 +59,30 @@ def adain_data(tmp_path: Path, photo: np.ndarray) -> list[str]:
         write_rgb(tmp_path / "c" / f"{i}.png", photo)
         write_rgb(tmp_path / "s" / f"{i}.png", photo[:, ::-1])
     return ["--content", str(tmp_path / "c"), "--styles", str(tmp_path / "s")]
+
+
+@pytest.fixture
+def computed_steps(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The step numbers every training run of the test computed a loss for (through :func:`models.training.loop.run`,
+    as each trainer calls it): a resume that computes only the steps after its checkpoint shows them alone."""
+    import importlib
+
+    import models.training.loop as loop_module
+
+    computed: list[int] = []
+    original = loop_module.run
+
+    def counting_run(loop, resume=False):
+        loss = loop.loss
+
+        def counted(step):
+            computed.append(step)
+            return loss(step)
+
+        loop.loss = counted
+        return original(loop, resume)
+
+    for name in ("loop", "feedforward", "bank", "adain", "adain_distill", "wct_decoders"):
+        module = importlib.import_module(f"models.training.{name}")
+        monkeypatch.setattr(module, "run", counting_run)
+    return computed

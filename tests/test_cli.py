@@ -161,7 +161,7 @@ def test_bench_bad_size_exception(capsys):
     one_error_line(capsys)
 
 
-def test_train_then_resume_and_use_by_name(tmp_path, photo, capsys):
+def test_train_then_resume_and_use_by_name(tmp_path, photo, capsys, computed_steps):
     data = tmp_path / "data"
     for i in range(2):
         write_rgb(data / f"{i}.png", np.roll(photo, 7 * i, axis=0))
@@ -169,7 +169,9 @@ def test_train_then_resume_and_use_by_name(tmp_path, photo, capsys):
     common = ["train", "--style", str(painting), "--data", str(data), "--name", "quick", "--size", "32",
               "--batch", "1", "--style-scale", "40", "--quiet"]
     assert main([*common, "--steps", "2"]) == 0
+    computed_steps.clear()
     assert main([*common, "--steps", "3", "--resume"]) == 0
+    assert len(computed_steps) == 1  # the resume trains step 3 only, not all three again
     capsys.readouterr()
     assert main(["styles", "--json"]) == 0
     quick = {s["name"]: s for s in json.loads(capsys.readouterr().out)}["quick"]

@@ -27,7 +27,7 @@ def test_bank_from_starts_each_row_at_its_own_network():
         assert not torch.allclose(bank(x, 1), bank(x, 0))  # the second: its own norms on the first's layers
 
 
-def test_distillation_brings_every_row_towards_its_network(tmp_path, photo):
+def test_distillation_brings_every_row_towards_its_network(tmp_path, photo, computed_steps):
     teachers = [tiny_net(s) for s in (1, 2, 3)]
     from models.images import write_rgb
 
@@ -43,8 +43,9 @@ def test_distillation_brings_every_row_towards_its_network(tmp_path, photo):
     bank, steps, _ = distill_bank(teachers, sampler, 40, tmp_path / "run", batch=2, lr=3e-3)
     after = distance(bank)
     assert steps == 40 and after[0] < 0.5 * max(before[1:]) and all(a < b for a, b in zip(after[1:], before[1:]))
+    computed_steps.clear()
     bank2, steps2, _ = distill_bank(teachers, sampler, 45, tmp_path / "run", batch=2, lr=3e-3, resume=True)
-    assert steps2 == 45  # resumed from the checkpoint: five more steps
+    assert steps2 == 45 and len(computed_steps) == 5  # resumed from the checkpoint: five more steps, not 45
 
 
 def test_bank_command_writes_a_bank_with_each_styles_metadata(tmp_path, photo, capsys):

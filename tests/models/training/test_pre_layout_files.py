@@ -26,7 +26,7 @@ def test_feature_a_weights_file_from_before_the_layout_loads_and_stylizes(photo)
     assert out.shape == (1, 3, *photo.shape[:2]) and torch.isfinite(out).all()
 
 
-def test_feature_a_checkpoint_from_before_the_layout_resumes(tmp_path, photo):
+def test_feature_a_checkpoint_from_before_the_layout_resumes(tmp_path, photo, computed_steps):
     run_dir = shutil.copytree(OLD / "run", tmp_path / "run")
     old_config = checkpoint_config(run_dir / "checkpoint.pt")
     write_rgb(tmp_path / "c" / "0.png", photo)
@@ -35,5 +35,5 @@ def test_feature_a_checkpoint_from_before_the_layout_resumes(tmp_path, photo):
                       size=32, batch=1, style_short=40, config=old_config["config"])
     out = train(cfg, run_dir, tmp_path / "new.safetensors", {"name": "old", "command": "resumed"}, resume=True)
     _, meta = load_style(out)
-    assert meta["train"]["final_step"] == 3  # one step on top of the old run's two
+    assert meta["train"]["final_step"] == 3 and len(computed_steps) == 1  # one step on top of the old run's two
     assert [p["from_step"] for p in meta["train"]["phases"]] == [0]  # same settings: the old run's one phase

@@ -23,7 +23,7 @@ def rebuild_error(decoder, image):
                                             image).item()
 
 
-def test_a_level_decoder_learns_to_rebuild_photos_it_never_saw_and_resumes(tmp_path):
+def test_a_level_decoder_learns_to_rebuild_photos_it_never_saw_and_resumes(tmp_path, computed_steps):
     folder = photos(tmp_path)
     cfg = DecoderTrainConfig([str(folder)], level=1, steps=300, minutes=None, size=64, batch=2, short=96,
                              lr=3e-3, ema=0.0)
@@ -36,8 +36,9 @@ def test_a_level_decoder_learns_to_rebuild_photos_it_never_saw_and_resumes(tmp_p
     assert rebuild_error(decoder, unseen) < 0.5 * rebuild_error(untrained, unseen)
     assert settings["final_step"] == 300 and settings["level"] == 1 and "content" not in settings
     longer = DecoderTrainConfig(**{**cfg.__dict__, "steps": 305})
+    computed_steps.clear()
     _, resumed = train_level_decoder(longer, tmp_path / "run", resume=True)
-    assert resumed["final_step"] == 305
+    assert resumed["final_step"] == 305 and len(computed_steps) == 5  # five more steps, not 305 again
 
 
 def test_reconstruction_loss_is_zero_for_a_perfect_rebuild_and_weighs_its_terms():

@@ -103,7 +103,7 @@ def test_udp_stream_round_trip_decodes_stylized_frames(tmp_path):
 
     receiver = threading.Thread(target=receive, daemon=True)
     receiver.start()
-    time.sleep(0.5)
+    assert udp_port_taken(port, deadline=10)  # the receiver listens before anything is sent
     assert main(live_args(red, "--stream", f"udp://127.0.0.1:{port}", "--frames", "75")) == 0
     receiver.join(timeout=20)
     assert not errors, errors
@@ -111,6 +111,21 @@ def test_udp_stream_round_trip_decodes_stylized_frames(tmp_path):
     frame = received[-1]
     assert frame.shape == (48, 64, 3)
     assert frame[..., 0].mean() > 180 and frame[..., 2].mean() < 70  # stylized red, not the photo
+
+
+def udp_port_taken(port: int, deadline: float) -> bool:
+    """Whether something binds ``port`` on 127.0.0.1 within ``deadline`` seconds (a bind of ours fails then)."""
+    import socket
+
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return True
+        time.sleep(0.01)
+    return False
 
 
 def test_stream_with_no_receiver_does_not_block(tmp_path, capsys):

@@ -82,10 +82,15 @@ def test_feature_a_batched_stage_takes_what_waits_keeps_the_order_and_hands_erro
     try:
         for i in range(6):
             assert stages.put(i, timeout=5)
-        time.sleep(0.3)
+        # the first call holds the batched stage and the other items wait before it (a condition, not a pause)
+        deadline = time.monotonic() + 10
+        while not (len(sizes) == 1 and stages._queues[1].qsize() == 6 - sizes[0]) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        waiting = 6 - sizes[0]
+        assert len(sizes) == 1 and stages._queues[1].qsize() == waiting > 1
         gate.set()
         assert _all(stages, 6) == [10 * i + 1 for i in range(6)]
-        assert sum(sizes) == 6 and 1 < max(sizes) <= 4  # what waited went in one call, up to the batch's size
+        assert sum(sizes) == 6 and sizes[1] == min(4, waiting)  # what waited went in one call, up to the batch's size
         for i in range(10, 16):
             stages.put(i, timeout=5)
         got = []

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from tests.video.conftest import shift
+from video.device_smoother import live_smoother
 from video.temporal import (
     LOW_PASS_HALF_MIN_SIDE,
     TemporalSmoother,
     blend_weight,
     blend_with_previous,
-    live_smoother,
     restore_texture,
 )
 

@@ -147,7 +147,7 @@ def pictures_to_learn(specs: list[str], stylizers: list) -> dict[str, str]:
         if meta.get("kind") != "image":
             continue
         picture = str(meta.get("style_file", "")).split(",")[0]
-        if any(Path(spec) == Path(picture) for spec in specs) and Path(picture).is_file():
+        if Path(picture).is_file() and any(Path(spec).resolve() == Path(picture).resolve() for spec in specs):
             waiting[picture] = name
     return waiting
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# docs/cli.md from the command line's parsers (tests/test_cli_reference.py fails when it is stale)
+docs: $(STAMP)
+	$(BIN)/python -m stylecam.cli_reference > docs/cli.md
 
 bench: $(STAMP)
 	$(BIN)/stylecam bench --size 640x480 --baseline

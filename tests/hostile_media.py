@@ -60,7 +60,7 @@ def build_corpus(folder: Path) -> dict[str, Path]:
     corpus["random_bytes"].write_bytes(rng.integers(0, 256, 20000, dtype=np.uint8).tobytes())
     data = clip.read_bytes()
     corpus["truncated_mp4"].write_bytes(data[: len(data) // 2])
-    # found by scripts/fuzz_media.py: a damaged sample description names a codec FFmpeg has no decoder for
+    # found by scripts/reports/fuzz_media.py: a damaged sample description names a codec FFmpeg has no decoder for
     corpus["unknown_codec"].write_bytes(data.replace(b"avc1", b"zzz1"))
     good_png = write_rgb(folder / "good.png", rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)).read_bytes()
     corpus["png_bad_header"].write_bytes(b"\x89PNX" + good_png[4:])

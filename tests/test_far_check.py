@@ -1,12 +1,13 @@
-"""scripts/far_check.py: the far print it makes, the two learns it asks for, and the photos it refuses."""
+"""scripts/reports/far_check.py: the far print it makes, the two learns it asks for (scripts/reports/common.py's
+``learn``), and the photos it refuses."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-import scripts.far_check as fc
-import scripts.learn_report as lr
+import scripts.reports.common as common
+import scripts.reports.far_check as fc
 
 
 def test_the_print_is_pure_black_and_white_split_between_the_dark_and_the_light_half():
@@ -19,15 +20,15 @@ def test_the_print_is_pure_black_and_white_split_between_the_dark_and_the_light_
 
 def test_learn_runs_once_as_it_is_and_once_at_weight_1_and_not_again_when_the_style_exists(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(lr.subprocess, "run", lambda argv, **kw: calls.append(argv))
+    monkeypatch.setattr(common.subprocess, "run", lambda argv, **kw: calls.append(argv))
     home = tmp_path / "home"
     for suffix, options in fc.RUNS.values():
-        lr.learn(tmp_path / "p.png", f"p_{suffix}", 5, [tmp_path / "photos"], home, 2, options)
+        common.learn(tmp_path / "p.png", f"p_{suffix}", 5, [tmp_path / "photos"], home, 2, options)
     assert [c[c.index("--name") + 1] for c in calls] == ["p_w1", "p_far"]
     assert calls[0][-2:] == ["--style-weight", "1"] and "--style-weight" not in calls[1]
     (home / "styles").mkdir(parents=True)
     (home / "styles" / "p_far.safetensors").write_bytes(b"")
-    lr.learn(tmp_path / "p.png", "p_far", 5, [tmp_path / "photos"], home, 2)
+    common.learn(tmp_path / "p.png", "p_far", 5, [tmp_path / "photos"], home, 2)
     assert len(calls) == 2
 
 

@@ -114,7 +114,7 @@ def test_image_sequence_with_a_bad_frame_rate(fps, tmp_path, tiny_style, photo, 
 
 
 def test_a_damaged_png_ends_in_our_one_line_without_the_decoders_own_messages(tmp_path, photo, tiny_style, capfd):
-    # found by scripts/fuzz_media.py: libpng printed "libpng error: bad adaptive filter value" above ours
+    # found by scripts/reports/fuzz_media.py: libpng printed "libpng error: bad adaptive filter value" above ours
     from models.images import write_rgb
 
     good = write_rgb(tmp_path / "good.png", photo).read_bytes()

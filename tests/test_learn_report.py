@@ -1,4 +1,5 @@
-"""scripts/learn_report.py: the measurements it keeps between sessions (a later run measures only what is missing)."""
+"""scripts/reports/learn_report.py: the measurements it keeps between sessions (a later run measures only what is
+missing)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 
 import pytest
 
-import scripts.learn_report as lr
+import scripts.reports.learn_report as lr
 from models.quality import Distances
 
 

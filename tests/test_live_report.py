@@ -1,4 +1,5 @@
-"""scripts/live_report.py: the 4:3 frame of QUALITY.md and the parsing of its inputs."""
+"""scripts/reports/live_report.py: the 4:3 frame of QUALITY.md (scripts/reports/common.py) and the parsing of its
+inputs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import numpy as np
 import pytest
 
 from models.errors import UserError
-from scripts.live_report import crop_4_3, live_frame, parse_style, settled_size
+from scripts.reports.common import live_frame
+from scripts.reports.live_report import crop_4_3, parse_style, settled_size
 
 
 def columns_and_rows(h: int, w: int) -> np.ndarray:
@@ -54,7 +56,7 @@ def test_the_full_frame_is_recorded_as_long_as_the_live_output(tmp_path):
     """The full-frame output is measured where the live output is: the last frame of a recording as long."""
     import av
 
-    from scripts.live_report import through_recorder
+    from scripts.reports.live_report import through_recorder
 
     y, x = np.mgrid[0:48, 0:64]
     image = np.stack([x * 4, y * 5, (x + y) * 2], axis=2).astype(np.uint8)

@@ -1,10 +1,10 @@
-"""scripts/obs_load.py: the OBS-like x264 load that stylecam's figures under load are measured beside."""
+"""scripts/reports/obs_load.py: the OBS-like x264 load that stylecam's figures under load are measured beside."""
 
 from __future__ import annotations
 
 import av
 
-import scripts.obs_load as obs_load
+import scripts.reports.obs_load as obs_load
 
 
 def test_feature_the_load_encodes_every_frame_paced_at_the_camera_rate(tmp_path):

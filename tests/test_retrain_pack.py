@@ -1,4 +1,5 @@
-"""scripts/retrain_pack.py (issue 35's recipe for the pack) and scripts/training_jobs.py (its runner)."""
+"""scripts/recipes/retrain_pack.py (issue 35's recipe for the pack) and scripts/recipes/training_jobs.py (its
+runner)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-import scripts.retrain_pack as retrain
-from scripts.training_jobs import run_jobs
+import scripts.recipes.retrain_pack as retrain
+from scripts.recipes.training_jobs import run_jobs
 
 
 def test_the_recipe_fine_tunes_each_shipped_network_with_the_log_loss_without_the_held_out_photos(tmp_path):

@@ -17,7 +17,7 @@ render, and the join.
   own encoder settings, into one MP4 with the input's audio, written under a temporary name and renamed
   when complete. Chunks encoded at the final quality and copied together started each with a keyframe
   of its own: at crf 18 the pairs across a seam flickered ×1.17 (median, worst ×1.30) more than one
-  long render's same pairs (scripts/ray_report.py). Encoded once, the video has one render's keyframes.
+  long render's same pairs (scripts/reports/ray_report.py). Encoded once, the video has one render's keyframes.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ reliability checks; the weight and the flow are scaled up, the previous output w
 to whole levels like the 8-bit original, so that a long run drifts the same way). The previous
 output stays on the device between frames. On two CPU cores the whole smoother costs 85–89 ms a
 1080p frame, 82 ms of it in this half; on an H200 this half costs 4.0 ms and the whole call 7.5 ms
-(``scripts/gpu/profile_1080p.py``, 2026-12-04).
+(``scripts/device/profile_1080p.py``, 2026-12-04).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ that is not in the photo by a smooth linear function of the frame's luma, a wate
 (live tier at 0.75 of a 640×480 frame, against the fast tier on the whole frame, five validation
 photos, starry: sharpness ×0.13, style ×5.8). Bicubic upscaling of the stylization itself keeps
 the strokes, only larger and softer by the scale (same photos: sharpness ×0.67, style ×1.8;
-``scripts/explore_upscale.py`` prints both and the alternatives measured): nothing of the photo
+explore_upscale in docs/explorations.md measured both and the alternatives): nothing of the photo
 is added back, and strokes the network did not paint are not invented.
 
 Two implementations of the same resampling: OpenCV on ``uint8`` frames (the live loop on a CPU)

@@ -15,7 +15,7 @@ that the frame's outer half-patch gets four taps too instead of a darker, half-p
 The live tier (64 channels, 4 blocks, overlapping head) costs 1.68 GFLOPs a 640×480 frame,
 every layer counted (1.33 without the overlap; 20.0 ms against 15.0 ms in ONNX Runtime, 2 threads).
 
-Measured alternatives (ONNX Runtime, 2 threads, 640×480, scripts/explore_live_tier.py): pixel
+Measured alternatives (ONNX Runtime, 2 threads, 640×480, explore_live_tier in docs/explorations.md): pixel
 (un)shuffle ×8 around 1×1 convolutions costs the same arithmetic but ~10 ms more (ONNX Runtime
 transposes the 6-D tensors); reflection padding in the blocks added ~15 ms over zero padding;
 a transposed head with a 16 px kernel (overlapping patches) added ~9 ms; 80 channels took 30–40 ms
@@ -99,7 +99,7 @@ class FramePainter(PatchNet):
     resized features alone, without the detail path, repeats the head's pattern in every patch (a lattice).
 
     Trained by distillation from the fast tier on the whole frame with the trunk at a random scale in
-    [``min_train_scale``, 1] (``scripts/train_painter.py``); warm-started from a live-tier patch network of
+    [``min_train_scale``, 1] (``scripts/recipes/train_painters.py``); warm-started from a live-tier patch network of
     the same trunk and head (:func:`painter_state`), its detail mix starting at zero.
     """
 

@@ -8,7 +8,7 @@ its shared layers start from the first network, each style's norm row from that 
 network, and then everything learns to reproduce each network's output on photo crops
 (mean squared RGB difference). No VGG-19 pass is needed, so a step costs a few small-network
 passes; every step shows the same crops to every style. Resumable like every stylecam run.
-Measured so far (scripts/train_pack.py): 600 steps on 96 px crops give blurred averages of the
+Measured so far (scripts/recipes/train_pack.py): 600 steps on 96 px crops give blurred averages of the
 strokes (style ×5–19 of Gatys): a squared RGB difference does not teach texture; not shipped.
 """
 

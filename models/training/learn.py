@@ -12,7 +12,7 @@ painting's style loss move it a long way. The plan (:func:`plan_learning`):
 3. **live tier** (``live`` on a CPU), the rest: the pack's live network of the same style (a painter) fine-tuned
    to draw what the new fast network draws on the whole frame (distillation, the lattice loss) plus the
    painting's own style terms, with the painters' recipe (:func:`live_config`, recipe E of
-   ``scripts/train_painters.py``).
+   ``scripts/recipes/train_painters.py``).
 
 ``--minutes`` is the whole command's time: what the set-up takes comes out of the two tiers' training
 (``stylecam.commands.learn.training_minutes``).
@@ -33,17 +33,18 @@ import numpy as np
 from models.training.feedforward import TrainConfig
 
 # the live tier's refinement recipe (TrainConfig fields): what the shipped live networks were refined with
-# (scripts/refine_live_pack.py) and what learn fine-tunes a live network with
+# (scripts/recipes/refine_live_pack.py) and what learn fine-tunes a live network with
 LIVE_RECIPE = {"size": 128, "batch": 4, "content_short": 480, "min_scale": 0.53, "lr": 5e-4, "content_weight": 2.0,
                "pixel_weight": 10.0, "feature_weight": 1.0, "texture_weight": 12.0}
 # the fast tier's content weight, for either style loss; with "log", 2 against a style weight of 1 (validation,
 # 5 minutes, medians of 3 photos, Monet / Picasso: 1 gave style ×0.91 / ×0.62, content ×1.32 / ×1.00, and washed
 # a cyclist and a tree out of one photo; 2 gave ×1.02 / ×0.85, content ×1.23 / ×0.74, scenes readable; 3 gave
-# ×1.42 / ×1.96, content ×1.09 / ×0.57; the sum loss ×5.50 / ×2.10: docs/MEASURED.md)
+# ×1.42 / ×1.96, content ×1.09 / ×0.57; the sum loss ×5.50 / ×2.10: docs/MEASURED-history.md)
 CONTENT_WEIGHT = 2.0
 # the live tier learn makes is a painter (models.nets.live.FramePainter, the shipped live tier since issue 34), made
-# with the painters' recipe E (scripts/train_painters.py, chosen on issue 34's validation photos): distillation from
-# the fast tier on the whole frame, the lattice loss, the painting's log style terms at weight 2, no content term.
+# with the painters' recipe E (scripts/recipes/train_painters.py, chosen on issue 34's validation photos):
+# distillation from the fast tier on the whole frame, the lattice loss, the painting's log style terms at weight 2,
+# no content term.
 # The patch network learn made before runs below the frame and is scaled up bicubically: on a validation painting its
 # live output had sharpness ×0.67 and live ratio ×1.68 against the full-frame fast tier
 PAINTER_RECIPE = {**LIVE_RECIPE, "content_weight": 0.0, "lattice_weight": 300.0}

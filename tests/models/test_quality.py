@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from models import quality
 from models.quality import detail, edge_correlation, lattice_prominence, sharpness_ratio
 
 PATTERN = Path(__file__).resolve().parents[1] / "data" / "sharpness_pattern.png"
@@ -104,3 +105,30 @@ def test_style_distances_against_a_paintings_grams_are_distances_style_terms():
     assert style_distances(vgg, output, style_grams(vgg, painting)) == pytest.approx(
         distances(vgg, output, photo, painting).style, rel=1e-5)
     assert style_distances(vgg, painting, style_grams(vgg, painting)) == pytest.approx((0.0,) * 5)
+
+
+def test_colour_distance_of_two_flat_colours_is_their_lab_difference_along_the_seeded_directions():
+    import cv2
+
+    red, teal = np.full((8, 8, 3), (200, 30, 40), np.uint8), np.full((5, 7, 3), (20, 140, 150), np.uint8)
+    lab = [cv2.cvtColor(c[:1, :1], cv2.COLOR_RGB2LAB).reshape(3).astype(float) for c in (red, teal)]
+    rays = np.random.default_rng(0).standard_normal((64, 3))
+    rays /= np.linalg.norm(rays, axis=1, keepdims=True)
+    assert quality.colour_distance(red, teal) == pytest.approx(np.abs(rays @ (lab[0] - lab[1])).mean(), rel=1e-9)
+
+
+def test_colour_distance_sees_the_palette_not_the_picture():
+    rng = np.random.default_rng(3)
+    painting = rng.integers((150, 40, 0), (256, 160, 90), (40, 30, 3)).astype(np.uint8)  # warm: reds and ochres
+    shuffled = rng.permutation(painting.reshape(-1, 3)).reshape(30, 40, 3)  # same pixels, another picture and shape
+    assert quality.colour_distance(painting, painting) == 0.0
+    assert quality.colour_distance(shuffled, painting) == pytest.approx(0.0, abs=1e-9)
+    assert quality.colour_distance(painting[..., ::-1], painting) > 5  # read as RGB: BGR is another palette
+
+
+def test_colour_distance_orders_a_washed_out_copy_after_the_painting_itself():
+    rng = np.random.default_rng(4)
+    painting = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    washed = (0.4 * painting + 0.6 * 128).astype(np.uint8)
+    grey = np.full_like(painting, 128)
+    assert 0 < quality.colour_distance(washed, painting) < quality.colour_distance(grey, painting)

@@ -37,7 +37,7 @@ def test_train_adain_ships_the_average_and_a_resume_carries_it_on(tmp_path, adai
 
     def run(name, steps, *extra):
         # on the CPU: "the same run in two parts gives the same average" needs deterministic arithmetic, which
-        # CUDA's convolution backward (atomics) does not give; train-adain on CUDA: scripts/gpu/cuda_commands.py
+        # CUDA's convolution backward (atomics) does not give; train-adain on CUDA: scripts/device/cuda_commands.py
         out = tmp_path / f"{name}.safetensors"
         assert main(["train-adain", *adain_data, "--size", "32", "--batch", "1", "--width", "0.125", "--lr", "5e-2",
                      "--out", str(out), "--run-dir", str(tmp_path / name), "--quiet", "--steps", str(steps),

@@ -10,10 +10,12 @@ import argparse
 import os
 
 COLUMNS = 100
-HEADER = """# Command-line reference
+PYTHON = "3.11"  # argparse's layout changes between Python versions; the page is made with this one
+HEADER = f"""# Command-line reference
 
-Generated from the parsers by `python -m stylecam.cli_reference > docs/cli.md` (`make docs`); do not edit by
-hand. The recipes in the [README](../README.md) and the pages beside this one say which flags matter when.
+Generated from the parsers by `python -m stylecam.cli_reference > docs/cli.md` (`make docs`, Python {PYTHON}); do
+not edit by hand. The recipes in the [README](../README.md) and the pages beside this one say which flags matter
+when.
 """
 
 

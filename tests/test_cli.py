@@ -287,7 +287,7 @@ def test_a_background_training_stops_on_a_signal_with_a_checkpoint(tmp_path, pho
     import signal
     import subprocess
     import sys
-    import time
+    import threading
 
     data = tmp_path / "data"
     for i in range(2):
@@ -299,14 +299,19 @@ def test_a_background_training_stops_on_a_signal_with_a_checkpoint(tmp_path, pho
     env = {**os.environ, "STYLECAM_HOME": str(tmp_path / "home")}
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    watchdog = threading.Timer(120, proc.kill)  # the deadline: a training that never gets going is ended
+    watchdog.start()
     try:
-        deadline = time.monotonic() + 120
         seen = ""
-        while " steps/s" not in seen and time.monotonic() < deadline:  # its first progress line: training runs
-            seen += proc.stderr.read(1)
+        while " steps/s" not in seen:  # its first progress line: training runs
+            line = proc.stderr.readline()
+            assert line, seen  # ended (or ended by the watchdog) before it trained a step
+            seen += line
+        watchdog.cancel()
         os.kill(proc.pid, getattr(signal, sig))
         assert proc.wait(timeout=60) == 130
     finally:
+        watchdog.cancel()
         proc.kill()
     assert (tmp_path / "run" / "checkpoint.pt").is_file()
     assert "--resume" in proc.stderr.read()

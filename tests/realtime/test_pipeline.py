@@ -51,8 +51,9 @@ def test_camera_hiccups_are_retried_with_a_status_message():
     statuses = []
     source = ListSource(frames, fps=100)
     with LivePipeline(source, identity, read_retries=3, retry_delay=0.01) as pipe:
-        got = []
+        got, deadline = [], time.monotonic() + 10
         while not pipe.finished:
+            assert time.monotonic() < deadline, f"the pipeline did not finish: {pipe.status!r}"
             f = pipe.get(timeout=0.01)
             statuses.append(pipe.status)
             if f is not None:

@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 
@@ -52,12 +54,14 @@ def test_a_camera_source_reopens_its_device_and_keeps_its_first_size(tmp_path):
     assert callable(camera.reopen)
     got = []
     with LivePipeline(camera, lambda f: f, read_retries=1, retry_delay=0.01, reconnect_delay=0.01) as pipe:
-        while len(got) < 10 and not pipe.finished:
-            f = pipe.get(timeout=2.0)
+        deadline = time.monotonic() + 20  # a camera never ends: without its frames back, the wait must
+        while len(got) < 10 and not pipe.finished and time.monotonic() < deadline:
+            f = pipe.get(timeout=0.1)
             if f is not None:
                 got.append(f)
     camera.close()
-    assert len(got) == 10 and pipe.reconnects >= 1  # more frames than the "device" had before it dropped out
+    # more frames than the "device" had before it dropped out
+    assert len(got) == 10 and pipe.reconnects >= 1, (len(got), pipe.reconnects)
     assert all(f.image.shape == (24, 32, 3) for f in got)
     with open_source(str(path)) as file_source:
         assert not hasattr(file_source, "reopen")  # a video file ends instead

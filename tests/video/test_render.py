@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zlib
 
@@ -169,12 +171,16 @@ def test_feature_temporal_consistency_lowers_the_warping_error(tmp_path):
 def test_temporal_error_command(tmp_path, capsys):
     src = make_clip(tmp_path / "in.mp4", frames=8, audio=None)
     out = tmp_path / "out.mp4"
-    render(str(src), str(out), PerFrame(invert))
+    rng = np.random.default_rng(0)
+    render(str(src), str(out), PerFrame(lambda f: np.clip(255 - f.astype(int) + rng.integers(-40, 40, f.shape), 0,
+                                                          255).astype(np.uint8)))  # a stylization that flickers
     assert main(["temporal-error", str(src), str(out), "--json"]) == 0
     import json
 
     result = json.loads(capsys.readouterr().out)
-    assert result["pairs"] == 7 and result["input"] >= 0 and result["stylized"] >= 0
+    stylized, floor, pairs = warping_errors(video_frames(str(src)), video_frames(str(out)))
+    assert result == {"stylized": pytest.approx(stylized), "input": pytest.approx(floor), "pairs": 7, "flow": "dis"}
+    assert result["stylized"] > 2 * result["input"] > 0  # each number in its place: the flicker, above the floor
 
 
 def test_temporal_error_needs_equal_length(tmp_path, capsys):
@@ -234,18 +240,26 @@ def test_signal_mid_render_leaves_the_previous_output_and_resume_finishes_it(sig
     out.write_bytes(b"previous render")
     style = str(_tiny(tmp_path))
     cmd = ["render", str(src), str(out), "--style", style, "--quiet", "--model-size", "32"]
-    proc = subprocess.Popen([sys.executable, "-m", "stylecam", *cmd],
+    proc = subprocess.Popen([sys.executable, "-m", "stylecam", *[a for a in cmd if a != "--quiet"]],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "STYLECAM_PROGRESS_SECONDS": "0"},  # a progress line per frame
                             # started as a shell's background job (`stylecam render ... &`), which inherits
                             # SIGINT ignored: render must still stop on it
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    deadline = time.monotonic() + 120
-    while not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]:  # the render has started writing
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.05)
-    time.sleep(0.3)
+    watchdog, head, written = threading.Timer(120, proc.kill), "", 0  # the deadline: a stuck render is ended
+    watchdog.start()
+    try:
+        while written < 5:  # mid-render: a few frames written (its progress says so), most still to come
+            line = proc.stderr.readline()
+            assert line, head + proc.communicate()[1]  # ended (or stuck, and ended by the watchdog) before that
+            head += line
+            written = int(m.group(1)) if (m := re.search(r" (\d+)/200 frames", line)) else written
+    finally:
+        watchdog.cancel()
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
+    assert "200/200 frames" not in err  # the signal came before the end
+    err = head + err
     assert proc.returncode == code, err
     assert err.strip().splitlines()[-1].startswith("stylecam: ") and "Traceback" not in err
     assert out.read_bytes() == b"previous render"

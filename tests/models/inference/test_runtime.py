@@ -39,8 +39,12 @@ def test_stylizer_matches_eager_network(tiny_style, photo):
 
 
 def test_model_size_runs_smaller_but_returns_frame_size(tiny_style, photo):
-    out = Stylizer(tiny_style, device="cpu", model_size=24)(photo)
+    stylizer = Stylizer(tiny_style, device="cpu", model_size=24)
+    network_in, network_out = stylizer.stylize_small(photo)
+    assert network_in.shape == network_out.shape == (24, 32, 3)  # the network ran at 24 px, not the frame's 48
+    out = stylizer(photo)
     assert out.shape == photo.shape
+    np.testing.assert_array_equal(out, stylizer.finish(network_out, photo, network_in))  # that small run, scaled up
 
 
 def test_strength_zero_returns_the_photo(tiny_style, photo):

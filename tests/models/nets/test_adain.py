@@ -71,7 +71,7 @@ def test_encoder_is_frozen_and_losses_train_only_the_decoder(net):
     net.eval()
 
 
-def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, adain_data):
+def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, adain_data, computed_steps):
     from models.inference.registry import StyleError, load_decoder, load_style
     from stylecam.cli import main
 
@@ -79,7 +79,9 @@ def test_train_adain_resumes_and_writes_a_checked_decoder(tmp_path, adain_data):
     common = ["train-adain", *adain_data, "--size", "32",
               "--batch", "1", "--width", "0.125", "--out", str(out), "--run-dir", str(tmp_path / "run"), "--quiet"]
     assert main([*common, "--steps", "2"]) == 0
+    computed_steps.clear()
     assert main([*common, "--steps", "3", "--resume"]) == 0
+    assert len(computed_steps) == 1  # the resume trains step 3 only, not all three again
     decoder, meta = load_decoder(out)
     assert meta["train"]["final_step"] == 3 and meta["command"].startswith("stylecam train-adain")
     assert len(meta["train"]["phases"]) == 1  # a longer budget is the same phase

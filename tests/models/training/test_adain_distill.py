@@ -37,7 +37,8 @@ def _distance_to_teacher(student_path, teacher_path, photo):
         return (stylize(student, content, style) - stylize(teacher, content, style)).abs().mean().item()
 
 
-def test_distill_adain_learns_the_teachers_pictures_and_resumes(tmp_path, adain_data, teacher_file, photo):
+def test_distill_adain_learns_the_teachers_pictures_and_resumes(tmp_path, adain_data, teacher_file, photo,
+                                                                 computed_steps):
     from stylecam.cli import main
 
     def run(steps, *extra):
@@ -51,7 +52,9 @@ def test_distill_adain_learns_the_teachers_pictures_and_resumes(tmp_path, adain_
 
     start = run(1)
     before = _distance_to_teacher(start, teacher_file, photo)
+    computed_steps.clear()
     out = run(150, "--resume")
+    assert len(computed_steps) == 149  # on from the first run's checkpoint, not all 150 steps again
     after = _distance_to_teacher(out, teacher_file, photo)
     assert after < 0.8 * before, (before, after)
     net, meta = load_decoder(out)

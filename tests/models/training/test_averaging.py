@@ -32,7 +32,7 @@ def _weights(path):
     return {k: v.float() for k, v in load_decoder(path)[0].decoder.state_dict().items()}
 
 
-def test_train_adain_ships_the_average_and_a_resume_carries_it_on(tmp_path, adain_data):
+def test_train_adain_ships_the_average_and_a_resume_carries_it_on(tmp_path, adain_data, computed_steps):
     from stylecam.cli import main
 
     def run(name, steps, *extra):
@@ -50,7 +50,9 @@ def test_train_adain_ships_the_average_and_a_resume_carries_it_on(tmp_path, adai
         torch.testing.assert_close(v, state["averaged"][k], atol=1e-4, rtol=2e-3)
     assert max((state["averaged"][k] - state["net"][k]).abs().max() for k in shipped) > 5e-3
     run("b", 2, "--ema", "0.9")
+    computed_steps.clear()
     out_b, state_b = run("b", 4, "--ema", "0.9", "--resume")  # the same run in two parts: the same average
+    assert len(computed_steps) == 2  # a resume, not a run of four from scratch (which gives that average too)
     for k in shipped:
         torch.testing.assert_close(state_b["averaged"][k], state["averaged"][k])
     out0, state0 = run("c", 2, "--ema", "0")  # no average: the last step's weights, and none kept

@@ -31,7 +31,14 @@ def test_every_held_out_photo_in_a_training_folder_is_excluded():
 
 
 def test_run_jobs_runs_them_a_few_at_a_time_and_names_the_ones_that_failed(tmp_path):
-    jobs = [(f"job{i}", [sys.executable, "-c", f"print('hello {i}'); raise SystemExit({i % 2})"],
-             tmp_path / f"job{i}.log") for i in range(3)]
-    assert run_jobs(jobs, parallel=2, poll_seconds=0.05) == ["job1"]
-    assert [(tmp_path / f"job{i}.log").read_text().strip() for i in range(3)] == ["hello 0", "hello 1", "hello 2"]
+    running = tmp_path / "running"
+    running.mkdir()
+    # each job marks itself running, stays 1.5 s, and notes how many jobs it saw running beside it
+    job = ("import os, sys, time; mark = os.path.join(sys.argv[1], sys.argv[2]); open(mark, 'w').close(); "
+           "time.sleep(1.5); print('hello', sys.argv[2], len(os.listdir(sys.argv[1]))); os.remove(mark); "
+           "raise SystemExit(int(sys.argv[2]) % 2)")
+    jobs = [(f"job{i}", [sys.executable, "-c", job, str(running), str(i)], tmp_path / f"job{i}.log") for i in range(4)]
+    assert run_jobs(jobs, parallel=2, poll_seconds=0.05) == ["job1", "job3"]
+    lines = [(tmp_path / f"job{i}.log").read_text().split() for i in range(4)]
+    assert [line[:2] for line in lines] == [["hello", str(i)] for i in range(4)]
+    assert max(int(line[2]) for line in lines) == 2  # two at a time, never three

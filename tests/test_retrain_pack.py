@@ -42,3 +42,26 @@ def test_run_jobs_runs_them_a_few_at_a_time_and_names_the_ones_that_failed(tmp_p
     lines = [(tmp_path / f"job{i}.log").read_text().split() for i in range(4)]
     assert [line[:2] for line in lines] == [["hello", str(i)] for i in range(4)]
     assert max(int(line[2]) for line in lines) == 2  # two at a time, never three
+
+
+def test_install_puts_the_new_network_in_place_with_its_recipe_and_what_it_replaced(tmp_path):
+    import hashlib
+
+    from safetensors.torch import load_file
+
+    from models.inference.registry import read_metadata
+    from tests.conftest import make_style
+
+    new, old = make_style(tmp_path / "new.safetensors", seed=1), make_style(tmp_path / "scream.safetensors", seed=2)
+    old_digest = hashlib.sha256(old.read_bytes()).hexdigest()
+    args = retrain.argparse.Namespace(data=Path("../shared/data"), minutes=60.0, style_weight=1.0, tag="log",
+                                      style_scale=None)
+    retrain.install(new, old, retrain.recipe_line("scream", args))
+    meta = read_metadata(old)
+    assert meta["recipe"].startswith("python scripts/recipes/retrain_pack.py ") and "--styles scream" in meta["recipe"]
+    assert (Path(retrain.ROOT) / meta["recipe"].split()[1]).is_file()
+    assert meta["replaced_sha256"] == old_digest
+    trained = read_metadata(new)
+    assert {k: meta[k] for k in trained} == trained  # the training's own record kept whole
+    got, want = load_file(str(old)), load_file(str(new))
+    assert got.keys() == want.keys() and all(bool((got[k] == want[k]).all()) for k in want)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -49,6 +48,27 @@ def command(style: str, split: dict, data: Path, out: Path, minutes: float, styl
     return cmd + (["--resume"] if resume else [])
 
 
+def recipe_line(style: str, args: argparse.Namespace) -> str:
+    """This script's command that made ``style``'s network (the recipe a shipped file cites)."""
+    line = (f"python scripts/recipes/retrain_pack.py --data {args.data} --styles {style} --minutes {args.minutes:g} "
+            f"--style-weight {args.style_weight:g} --tag {args.tag}")
+    return line + (f" --style-scale {args.style_scale}" if args.style_scale else "")
+
+
+def install(src: Path, dst: Path, recipe: str) -> None:
+    """``src`` over ``dst`` with the recipe and the network it replaced (its digest) added to the metadata."""
+    import hashlib
+
+    from safetensors.torch import load_file
+
+    from models.inference.style_files import read_metadata, write_file
+
+    meta = read_metadata(src)
+    meta["recipe"] = recipe
+    meta["replaced_sha256"] = hashlib.sha256(dst.read_bytes()).hexdigest() if dst.is_file() else None
+    write_file(load_file(str(src)), meta, dst)
+
+
 def main(argv: list[str] | None = None) -> int:
     split = json.loads(SPLIT.read_text())
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -68,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             src, dst = out / f"{style}.safetensors", ROOT / "models" / "weights" / f"{style}.safetensors"
             if src.is_file():
                 before = dst.stat().st_size
-                shutil.copyfile(src, dst)
+                install(src, dst, recipe_line(style, args))
                 print(f"{style}: {before} → {dst.stat().st_size} bytes")
         return 0
     jobs = []

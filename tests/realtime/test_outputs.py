@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -114,16 +115,24 @@ def test_udp_stream_round_trip_decodes_stylized_frames(tmp_path):
 
 
 def udp_port_taken(port: int, deadline: float) -> bool:
-    """Whether something binds ``port`` on 127.0.0.1 within ``deadline`` seconds (a bind of ours fails then)."""
+    """Whether something binds ``port`` on 127.0.0.1 within ``deadline`` seconds. On Linux the kernel's socket table
+    says so without touching the port (a probe that binds it could take it from the receiver in the same instant);
+    elsewhere a bind of ours fails once the port is taken."""
     import socket
 
+    table = Path("/proc/net/udp")
     end = time.monotonic() + deadline
     while time.monotonic() < end:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
+        if table.exists():
+            rows = table.read_text().splitlines()[1:]
+            if any(int(row.split()[1].split(":")[1], 16) == port for row in rows):
                 return True
+        else:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    return True
         time.sleep(0.01)
     return False
 

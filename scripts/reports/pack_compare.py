@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             report[f"{style}@{size}"] = {"photos": rows, "median": med, "worst_style": worst}
             if size in (256, 512):
                 write_rgb(args.work / f"sheet_{style}_{size}.png", contact_sheet(sheet, height=size))
+    args.work.mkdir(parents=True, exist_ok=True)
     write_json(args.work / f"report_{args.set}.json", report)
     return 0
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 from models.images import read_rgb, resize_short_side, write_rgb
 from models.inference.runtime import Stylizer
 from models.nets.vgg import VGG19Features
-from models.quality import colour_distance, detail, distances, ratios
+from models.quality import colour_distance, distances, ratios, sharpness_ratio
 from scripts.reports.common import ROOT, SPLITS, contact_sheet, read_json, write_json
 
 
@@ -36,7 +36,7 @@ def compare(vgg, old: Stylizer, new: Stylizer, photo, painting) -> dict:
     style, content = ratios(d["new"], d["old"])
     return {"style": style, "content": content, "outputs": outs,
             "colour_old": colour_distance(outs["old"], painting), "colour_new": colour_distance(outs["new"], painting),
-            "detail": detail(outs["new"]) / max(detail(outs["old"]), 1e-9)}
+            "detail": sharpness_ratio(outs["new"], outs["old"])}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -120,19 +120,31 @@ class LiveApp:
         self.switch_gaps_ms: list[float] = []  # from a style-switch key to the new style's first frame shown
         self._switched: tuple[float, int] | None = None
         self._started: float | None = None
-        self.learner = None  # a realtime.learning.BackgroundLearner (attach_learner)
-        self.learned: list[tuple[str, float, float]] = []  # (style, minutes learned, seconds from start to on screen)
-        self._learning_ready: deque = deque()  # (Learned, entry name, stylizer) loaded, waiting to be swapped in
-        self._learned_pending: tuple[int, str, float] | None = None  # (epoch, name, minutes) until first shown
-        self.learning_frames, self.learning_seconds = 0, 0.0  # shown while a picture learned, and for how long
-        self._learning_tick: float | None = None
+        self.learning = None  # a realtime.learned_swaps.LearnedSwaps (attach_learner)
 
     def attach_learner(self, learner, load, waiting: dict[str, str], autosize_for=None) -> None:
         """Learn pictures in the background (``learner``: a :class:`realtime.learning.BackgroundLearner` with the
-        pictures submitted). ``waiting``: picture → the name of the entry that shows it until it is learned;
-        ``load(picture)``: (name, stylizer) of the picture's learned network, once a stage has installed it;
-        ``autosize_for(stylizer)``: the size controller for it (the learned live network sizes like the live tier)."""
-        self.learner, self._load_learned, self._waiting, self._autosize_for = learner, load, dict(waiting), autosize_for
+        pictures submitted); the arguments as :class:`realtime.learned_swaps.LearnedSwaps`'s."""
+        from realtime.learned_swaps import LearnedSwaps
+
+        self.learning = LearnedSwaps(learner, load, waiting, autosize_for, say=self.say)
+
+    @property
+    def learner(self):
+        return self.learning.learner if self.learning is not None else None
+
+    @property
+    def learned(self) -> list[tuple[str, float, float]]:
+        """(style, minutes learned, seconds from the start to its first frame on screen), for each learned style."""
+        return self.learning.learned if self.learning is not None else []
+
+    @property
+    def learning_frames(self) -> int:
+        return self.learning.frames if self.learning is not None else 0
+
+    @property
+    def learning_seconds(self) -> float:
+        return self.learning.seconds if self.learning is not None else 0.0
 
     def count_from(self, started: float) -> None:
         """Count the time to the first frame from ``started`` (``time.monotonic()``: the command's start, so that
@@ -180,49 +192,25 @@ class LiveApp:
 
     # -- learning in the background ---------------------------------------------------------
     def _tend_learning(self) -> None:
-        """From the display loop: start loading what the learner finished (in a thread: loading a network takes a
-        second), and swap in what has loaded."""
-        from realtime.learning import Failed
-
-        if self.learner is None:
-            return
-        now = time.monotonic()
-        if self.learner.busy and self._learning_tick is not None:
-            self.learning_seconds += now - self._learning_tick
-        self._learning_tick = now
-        for event in self.learner.poll():
-            if isinstance(event, Failed):
-                self.say(f"learning {Path(event.picture).name} failed: {event.message}")
-            else:
-                threading.Thread(target=self._load_learned_style, args=(event,), daemon=True,
-                                 name="stylecam-learned-load").start()
-        while self._learning_ready:
-            self._swap_learned(*self._learning_ready.popleft())
-
-    def _load_learned_style(self, event) -> None:
-        try:
-            name, stylizer = self._load_learned(event.picture)
-        except Exception as exc:  # noqa: BLE001 - a network that does not load leaves the instant path on screen
-            self.say(f"learned {event.name} but could not load it: {exc}")
-            return
-        self._learning_ready.append((event, name, stylizer))
+        """From the display loop: swap in the learned styles that have loaded."""
+        if self.learning is not None:
+            for event, name, stylizer in self.learning.tend():
+                self._swap_learned(event, name, stylizer)
 
     def _swap_learned(self, event, name: str, stylizer) -> None:
-        before = self._waiting.get(event.picture)
-        index = next((i for i, (n, _) in enumerate(self.stylizers) if n == before), None)
+        index = self.learning.entry_for(event, [n for n, _ in self.stylizers])
         if index is None:
             return
         with self._lock:
             self.stylizers[index] = (name, stylizer)
-            self._waiting[event.picture] = name
-            if self.autosize is not None and self._autosize_for is not None and index == self.state.style_index:
-                self.autosize = self._autosize_for(stylizer) or self.autosize
+            autosize_for = self.learning.autosize_for
+            if self.autosize is not None and autosize_for is not None and index == self.state.style_index:
+                self.autosize = autosize_for(stylizer) or self.autosize
             if self.autosize is not None:
                 stylizer.model_size = self.autosize.size
             if index == self.state.style_index:
                 self._epoch += 1
-                self._learned_pending = (self._epoch, name, event.minutes)
-        self.say(f"learned {name} ({event.minutes:g} min){'' if event.final else ', learning longer'}")
+            self.learning.swapped(event, name, self._epoch if index == self.state.style_index else None)
 
     def _set_model_size(self, size: int) -> None:
         for _, stylizer in self.stylizers:
@@ -407,15 +395,11 @@ class LiveApp:
         now = time.monotonic()
         if self.first_frame_s is None and self._started is not None:
             self.first_frame_s = now - self._started
-        if self._learned_pending is not None and frame.epoch >= self._learned_pending[0]:
-            _, name, minutes = self._learned_pending
-            self.learned.append((name, minutes, now - (self._started or now)))
-            self._learned_pending = None
+        if self.learning is not None:
+            self.learning.shown(frame.epoch, now - (self._started or now))
         if self._switched is not None and frame.epoch >= self._switched[1]:
             self.switch_gaps_ms.append(1000 * (now - self._switched[0]))
             self._switched = None
-        if self.learner is not None and self.learner.busy:
-            self.learning_frames += 1
         if not self.state.show_original:
             self.shown.add(frame.image, frame.original)
         self.last_view = self.compose(frame)

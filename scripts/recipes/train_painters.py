@@ -3,11 +3,13 @@
 a random scale in [0.5, 1] and the lattice loss.
 
     python scripts/recipes/train_painters.py --data ../shared/data --out out/painters [--styles starry wave ...]
-        [--steps 400] [--jobs 2] [--recipe E]
+        [--steps 400] [--jobs 2] [--recipe E] [--flat-head]
 
 Runs ``stylecam train --tier painter`` per style, ``--jobs`` at a time with one thread each (resumable: a
 finished style is skipped, an interrupted one resumes from its checkpoint). The recipe was chosen on the
 validation photos of scripts/splits/live_sizes.json (explore_upscale ``--painter``: docs/explorations.md).
+``--flat-head``: the head's phases made to answer a constant feature alike (models.nets.live.flat_phase_head), the
+lattice gone by construction; warm-started from the shipped painter and taught by the style's shipped fast tier.
 """
 
 from __future__ import annotations
@@ -37,12 +39,13 @@ COMMON = ["--size", "128", "--batch", "4", "--photo-scale", "480", "--min-scale"
           "--threads", "1"]
 
 
-def command(style: str, painting: Path, data: list[Path], out: Path, steps: int, recipe: str, resume: bool
-            ) -> list[str]:
+def command(style: str, painting: Path, data: list[Path], out: Path, steps: int, recipe: str, resume: bool,
+            flat_head: bool = False) -> list[str]:
     run_dir = out / "runs" / style
     return [sys.executable, "-m", "stylecam", "train", "--tier", "painter", "--teacher", style, "--style",
             str(painting), "--data", *map(str, data), "--name", style, "--steps", str(steps), *COMMON,
-            *RECIPES[recipe], "--init-from", str(ROOT / "models" / "weights" / "live" / f"{style}.safetensors"),
+            *RECIPES[recipe], *(["--flat-head"] if flat_head else []),
+            "--init-from", str(ROOT / "models" / "weights" / "live" / f"{style}.safetensors"),
             "--out", str(out / f"{style}.safetensors"), "--run-dir", str(run_dir), *(["--resume"] if resume else [])]
 
 
@@ -55,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--recipe", choices=sorted(RECIPES), default="E")
+    ap.add_argument("--flat-head", action="store_true",
+                    help="a phase-flat head (no 8-px lattice), warm-started from the shipped painter")
     ap.add_argument("--install", action="store_true",
                     help="copy the finished painters over the shipped live tier (models/weights/live/)")
     args = ap.parse_args(argv)
@@ -74,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs = []
     for style in todo:
         resume = (args.out / "runs" / style / "checkpoint.pt").is_file()
-        cmd = command(style, args.data / split["paintings"][style], data, args.out, args.steps, args.recipe, resume)
+        cmd = command(style, args.data / split["paintings"][style], data, args.out, args.steps, args.recipe, resume,
+                      args.flat_head)
         jobs.append((f"{style}{' (resumed)' if resume else ''}", cmd, args.out / f"{style}.log"))
     return 1 if run_jobs(jobs, args.jobs, cwd=ROOT) else 0
 

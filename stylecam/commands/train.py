@@ -56,6 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--texture-weight", type=float, default=0.0,
                    help="with --teacher: weight of the Gram (texture) distance to its picture on the same layers: "
                         "its strokes' statistics without asking for their places (default: 0)")
+    p.add_argument("--flat-head", action="store_true",
+                   help="painter tier: a phase-flat head (no 8-px lattice; warm-starts from a painter without one)")
     p.add_argument("--init-from", help="start from an existing style's weights (same tier)")
     p.add_argument("--finetune", choices=("all", "norm"), default="all",
                    help="norm: train only the instance-norm parameters (needs --init-from)")
@@ -85,11 +87,14 @@ def per_style_metadata(args: argparse.Namespace) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     import torch
 
     from models.images import read_rgb
     from models.inference.device import resolve_device
     from models.inference.registry import training_run_dir, user_style_path
+    from models.nets.transformer import TIERS
     from models.samples import sample_photo
     from models.training.feedforward import TrainConfig, train
     from stylecam.progress import Progress, run_position
@@ -107,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         raise UserError(f"--row-shares {args.row_shares}: comma-separated whole numbers") from None
     minutes = args.minutes if args.minutes is not None or args.steps is not None else 30.0
+    if args.flat_head and args.tier != "painter":
+        raise UserError("--flat-head is a painter's (--tier painter)")
+    config = replace(TIERS["painter"], flat_head=True).to_dict() if args.flat_head else None
     cfg = TrainConfig(
         styles=list(args.style), data=list(args.data), exclude=tuple(args.exclude), name=args.name, tier=args.tier,
         steps=args.steps,
@@ -120,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         feature_weight=args.feature_weight if args.teacher else 0.0,
         texture_weight=args.texture_weight if args.teacher else 0.0,
         lattice_weight=args.lattice_weight if args.teacher else 0.0,
-        checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from, row_shares=shares,
+        checkpoint_seconds=args.checkpoint_minutes * 60, init_from=args.init_from, row_shares=shares, config=config,
     )
     out = Path(args.out) if args.out else user_style_path(args.name)
     run_dir = training_run_dir(args.name, args.run_dir)
